@@ -1,0 +1,227 @@
+//! `onecard bench`: how fast the ledger takes durable card purchases with every check on
+//! (idempotency, status, balance, double entry, hash chain), against the floor of what the same
+//! database can do at all: plain multi-row inserts of one narrow row per purchase, in
+//! transactions of the size the writer actually committed, with the same durability settings.
+//! The ratio says how much the ledger's bookkeeping costs; the absolute rate depends on the disk.
+//!
+//! The purchases are real: they stay in the database, and `verify` passes afterwards with exactly
+//! `payments` more purchase entries.
+#![allow(clippy::float_arithmetic)] // seconds and rates of a benchmark, never money
+
+use std::time::Instant;
+
+use futures_util::stream::{self, StreamExt};
+use serde::Serialize;
+
+use crate::auth::Actor;
+use crate::card_number::CardNumber;
+use crate::db::{values_clause, Backend};
+use crate::error::{Error, Result};
+use crate::money::Money;
+use crate::types::{CardType, Category, Channel, CityTier, Funding, Medium, PayerType};
+use crate::{BatchIssueRequest, Core, MallAddRequest, MerchantAddRequest, PayRequest};
+
+/// What `onecard bench` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchReport {
+    /// "sqlite" or "postgres".
+    pub backend: &'static str,
+    /// Purchases posted (all of them succeeded).
+    pub payments: u64,
+    /// Concurrent clients that submitted them.
+    pub clients: usize,
+    /// Wall time of the purchases.
+    pub seconds: f64,
+    /// Purchases per second.
+    pub payments_per_sec: f64,
+    /// Plain narrow-row inserts per second, same transaction size and durability.
+    pub floor_rows_per_sec: f64,
+    /// payments_per_sec / floor_rows_per_sec.
+    pub ratio: f64,
+    /// Mean purchases per committed transaction (group commit at work).
+    pub mean_batch: f64,
+}
+
+/// Each card pays this many purchases of [`AMOUNT_FEN`]: the face value loaded covers exactly that.
+const PURCHASES_PER_CARD: u64 = 50;
+const AMOUNT_FEN: i64 = 200;
+/// Cards sold per batch-issue request (the request's upper bound).
+const CARDS_PER_BATCH: u64 = 10_000;
+const MERCHANTS: usize = 64;
+/// Requests each client keeps in flight: enough that the writer always has a full batch waiting.
+const IN_FLIGHT_PER_CLIENT: usize = 256;
+
+/// Runs the benchmark on `core`'s database as `actor` (who must be allowed to add malls, issue
+/// cards and take payments: the CLI's default `admin`).
+pub async fn run(core: &Core, actor: &Actor, payments: u64, clients: usize) -> Result<BenchReport> {
+    if payments == 0 || payments > 100_000_000 {
+        return Err(Error::new("invalid_argument", "--payments must be 1..=100000000"));
+    }
+    if clients == 0 || clients > 1024 {
+        return Err(Error::new("invalid_argument", "--clients must be 1..=1024"));
+    }
+    let run_id = crate::clock::system_micros();
+    let (cards, merchants) = setup(core, actor, run_id, payments).await?;
+    let writers = match core.db().backend {
+        Backend::Sqlite => 1,
+        Backend::Postgres => clients,
+    };
+    let bench_core = core.reopen_with_writers(writers).await?;
+    let (commits0, jobs0) = bench_core.write_stats();
+    let started = Instant::now();
+    let per_client = payments.div_ceil(clients as u64);
+    let tasks = (0..clients as u64).map(|c| {
+        let lo = c * per_client;
+        let hi = ((c + 1) * per_client).min(payments);
+        let (core, cards, merchants) = (&bench_core, &cards, &merchants);
+        async move {
+            let results: Vec<Result<()>> = stream::iter(lo..hi)
+                .map(|i| async move {
+                    let card = cards[(i % cards.len() as u64) as usize].clone();
+                    let r = PayRequest {
+                        card,
+                        amount: Money::from_fen(AMOUNT_FEN),
+                        merchant: merchants[(i % merchants.len() as u64) as usize],
+                        medium: Medium::Nfc,
+                        qr_payload: None,
+                        checkout_seconds: Some(60),
+                        reference: format!("bench-{run_id}-{i}"),
+                    };
+                    core.pay(actor, r).await.map(|_| ())
+                })
+                .buffer_unordered(IN_FLIGHT_PER_CLIENT)
+                .collect()
+                .await;
+            results.into_iter().collect::<Result<Vec<()>>>()
+        }
+    });
+    for r in futures_util::future::join_all(tasks).await {
+        r?;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let (commits1, jobs1) = bench_core.write_stats();
+    let mean_batch = (jobs1 - jobs0) as f64 / (commits1 - commits0).max(1) as f64;
+    let txn_rows = (mean_batch.round() as u64).max(1);
+    let floor_rows_per_sec = floor(core, payments, txn_rows, writers).await?;
+    let payments_per_sec = payments as f64 / seconds;
+    Ok(BenchReport {
+        backend: core.backend(),
+        payments,
+        clients,
+        seconds,
+        payments_per_sec,
+        floor_rows_per_sec,
+        ratio: payments_per_sec / floor_rows_per_sec,
+        mean_batch,
+    })
+}
+
+/// A mall, merchants and enough funded anonymous cards for `payments` purchases (not timed).
+async fn setup(
+    core: &Core,
+    actor: &Actor,
+    run_id: i64,
+    payments: u64,
+) -> Result<(Vec<CardNumber>, Vec<i64>)> {
+    let mall = format!("BENCH{}", run_id % 1_000_000_000);
+    core.mall_add(
+        actor,
+        MallAddRequest {
+            code: mall.clone(),
+            name: "Benchmark mall".into(),
+            region: "BENCH".into(),
+            city_tier: CityTier::parse("1")?,
+        },
+    )
+    .await?;
+    let mut merchants = Vec::with_capacity(MERCHANTS);
+    for i in 0..MERCHANTS {
+        let m = core
+            .merchant_add(
+                actor,
+                MerchantAddRequest {
+                    mall: mall.clone(),
+                    name: format!("Bench merchant {i}"),
+                    category: Category::Apparel,
+                },
+            )
+            .await?;
+        merchants.push(
+            m["merchant"].as_i64().ok_or_else(|| Error::internal("merchant add without an id"))?,
+        );
+    }
+    let face = Money::from_fen(AMOUNT_FEN * PURCHASES_PER_CARD as i64);
+    let mut cards = Vec::new();
+    let mut left = payments.div_ceil(PURCHASES_PER_CARD);
+    let mut batch = 0;
+    while left > 0 {
+        let count = left.min(CARDS_PER_BATCH);
+        let issued = core
+            .batch_issue(
+                actor,
+                BatchIssueRequest {
+                    card_type: CardType::Physical,
+                    count: count as u32,
+                    face_value: face,
+                    reference: format!("bench-{run_id}-cards-{batch}"),
+                    buyer_name: Some("基准测试".into()),
+                    buyer_id: Some("11010519491231002X".into()),
+                    channel: Channel::BankTransfer,
+                    payer_type: PayerType::Company,
+                    payer_name: Some("基准测试".into()),
+                    funding: Funding::Debit,
+                    mall: Some(mall.clone()),
+                },
+            )
+            .await?;
+        for n in issued.cards {
+            cards.push(CardNumber::parse(&n)?);
+        }
+        left -= count;
+        batch += 1;
+    }
+    Ok((cards, merchants))
+}
+
+/// Inserts `rows` narrow rows into a scratch table, `txn_rows` per transaction, as fast as sqlx
+/// allows (multi-row INSERTs), from `clients` concurrent tasks. Returns rows per second.
+async fn floor(core: &Core, rows: u64, txn_rows: u64, clients: usize) -> Result<f64> {
+    let db = core.db();
+    sqlx::query("DROP TABLE IF EXISTS bench_floor").execute(&db.pool).await?;
+    sqlx::query("CREATE TABLE bench_floor (id BIGINT PRIMARY KEY, payment BIGINT NOT NULL)")
+        .execute(&db.pool)
+        .await?;
+    let per_stmt: u64 = 500;
+    let txns = rows.div_ceil(txn_rows);
+    let per_client = txns.div_ceil(clients as u64);
+    let started = Instant::now();
+    let tasks = (0..clients as u64).map(|c| async move {
+        for t in (c * per_client)..((c + 1) * per_client).min(txns) {
+            let lo = t * txn_rows;
+            let hi = ((t + 1) * txn_rows).min(rows);
+            let mut tx = db.begin_write().await?;
+            let mut i = lo;
+            while i < hi {
+                let n = (hi - i).min(per_stmt);
+                let sql = format!(
+                    "INSERT INTO bench_floor (id, payment) VALUES {}",
+                    values_clause(n as usize, 2, 1)
+                );
+                let mut q = sqlx::query(&sql);
+                for k in i..i + n {
+                    q = q.bind(k as i64).bind(AMOUNT_FEN);
+                }
+                q.execute(&mut *tx).await?;
+                i += n;
+            }
+            tx.commit().await?;
+        }
+        Ok::<(), Error>(())
+    });
+    for r in futures_util::future::join_all(tasks).await {
+        r?;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    sqlx::query("DROP TABLE bench_floor").execute(&db.pool).await?;
+    Ok(rows as f64 / seconds)
+}

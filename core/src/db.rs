@@ -1,0 +1,299 @@
+//! Storage: one pool over SQLite (the embedded default) or PostgreSQL (a group's shared database).
+//!
+//! The rest of the core writes one dialect of SQL ($1 placeholders, BIGINT, TEXT) that both
+//! backends run; everything that differs between them lives here: connection settings, how a
+//! write transaction begins, row locking, and the migration runner.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+use crate::error::{Error, Result};
+
+/// Which database engine a pool talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// One SQLite file (WAL, synchronous=FULL), written by one writer task per process.
+    Sqlite,
+    /// A shared PostgreSQL database.
+    Postgres,
+}
+
+impl Backend {
+    /// "sqlite" or "postgres".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+
+    /// `FOR UPDATE` on PostgreSQL; nothing on SQLite, where BEGIN IMMEDIATE already holds the
+    /// file's write lock for the whole transaction.
+    pub fn for_update(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE",
+        }
+    }
+}
+
+/// A connection pool plus what it is connected to.
+#[derive(Clone, Debug)]
+pub struct Db {
+    /// The pool (sqlx `Any` so one code path serves both backends).
+    pub pool: AnyPool,
+    /// The backend behind the pool.
+    pub backend: Backend,
+    /// The URL it was opened with (may contain a password: never print it, use `display_url`).
+    pub url: String,
+}
+
+/// The migrations, in order. Never edit one after release; add a new file.
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_ledger.sql"))];
+
+/// `$ONECARD_DB`, else the SQLite file the console uses in the OS data directory.
+pub fn default_db_url() -> Result<String> {
+    if let Ok(url) = std::env::var("ONECARD_DB") {
+        if !url.is_empty() {
+            return Ok(url);
+        }
+    }
+    let dir = dirs::data_dir().ok_or_else(|| {
+        Error::new("no_data_dir", "cannot find the OS data directory; pass --db or set ONECARD_DB")
+    })?;
+    let path = dir.join("onecard").join("onecard.db");
+    Ok(format!("sqlite://{}", path.display()))
+}
+
+/// Turns a bare path into a sqlite URL so `--db ./x.db` works too.
+pub fn normalize_url(url: &str) -> String {
+    if url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")
+    {
+        url.to_string()
+    } else {
+        format!("sqlite://{url}")
+    }
+}
+
+/// The file behind a sqlite URL (None for PostgreSQL or in-memory databases).
+pub fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    if path.is_empty() || path == ":memory:" {
+        return None;
+    }
+    Some(PathBuf::from(path))
+}
+
+/// The URL with any password removed, for screens and logs.
+pub fn display_url(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) if scheme.starts_with("postgres") => match rest.split_once('@') {
+            Some((userinfo, host)) => {
+                let user = userinfo.split(':').next().unwrap_or("");
+                format!("{scheme}://{user}@{host}")
+            }
+            None => url.to_string(),
+        },
+        _ => url.to_string(),
+    }
+}
+
+impl Db {
+    /// Opens a pool. SQLite files are created when missing (init decides whether that is fine).
+    pub async fn connect(url: &str) -> Result<Db> {
+        sqlx::any::install_default_drivers();
+        let url = normalize_url(url);
+        let backend = if url.starts_with("sqlite:") { Backend::Sqlite } else { Backend::Postgres };
+        let mut conn_url = url.clone();
+        if backend == Backend::Sqlite {
+            if let Some(path) = sqlite_path(&url) {
+                if let Some(dir) = path.parent() {
+                    if !dir.as_os_str().is_empty() {
+                        std::fs::create_dir_all(dir).map_err(|e| {
+                            Error::new("db_unavailable", format!("cannot create {}: {e}", dir.display()))
+                        })?;
+                    }
+                }
+            }
+            if !conn_url.contains("mode=") {
+                conn_url.push_str(if conn_url.contains('?') { "&mode=rwc" } else { "?mode=rwc" });
+            }
+        }
+        let opts = AnyConnectOptions::from_str(&conn_url)
+            .map_err(|e| Error::new("db_unavailable", format!("bad database URL: {e}")))?;
+        let pool_opts = match backend {
+            // Acknowledged means on disk (synchronous=FULL); other processes on the same file wait
+            // for the lock (a long busy timeout) rather than fail.
+            Backend::Sqlite => AnyPoolOptions::new().max_connections(4).after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute(
+                        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
+                         PRAGMA busy_timeout=600000; PRAGMA foreign_keys=ON;",
+                    )
+                    .await?;
+                    Ok(())
+                })
+            }),
+            Backend::Postgres => AnyPoolOptions::new().max_connections(24),
+        };
+        let pool = pool_opts
+            .acquire_timeout(Duration::from_secs(600))
+            .connect_with(opts)
+            .await
+            .map_err(|e| {
+                Error::new(
+                    "db_unavailable",
+                    format!("cannot open database {}: {e}", display_url(&url)),
+                )
+            })?;
+        Ok(Db { pool, backend, url })
+    }
+
+    /// Begins a write transaction: `BEGIN IMMEDIATE` on SQLite takes the write lock up front so
+    /// two processes never deadlock upgrading a read lock.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// Whether the schema exists.
+    pub async fn is_initialized(&self) -> Result<bool> {
+        let q = match self.backend {
+            Backend::Sqlite => {
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+            }
+            Backend::Postgres => {
+                "SELECT COUNT(*) FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_name = 'meta'"
+            }
+        };
+        let n: i64 = sqlx::query_scalar(q).fetch_one(&self.pool).await?;
+        Ok(n > 0)
+    }
+
+    /// Applies every migration not yet applied, each in its own transaction. Idempotent, and
+    /// safe when two processes race (the loser sees the version row and stops).
+    pub async fn migrate(&self) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        tx.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, \
+             applied_at BIGINT NOT NULL)",
+        )
+        .await?;
+        if self.backend == Backend::Postgres {
+            // Serializes concurrent `init`s on one PostgreSQL database.
+            tx.execute("LOCK TABLE schema_migrations IN EXCLUSIVE MODE").await?;
+        }
+        for (version, sql) in MIGRATIONS {
+            let done: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM schema_migrations WHERE version = $1")
+                    .bind(*version)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if done > 0 {
+                continue;
+            }
+            for stmt in split_sql(sql) {
+                tx.execute(stmt.as_str()).await.map_err(|e| {
+                    Error::internal(format!("migration {version} failed at `{stmt}`: {e}"))
+                })?;
+            }
+            sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+                .bind(*version)
+                .bind(crate::clock::system_micros())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Splits a migration into statements (on `;` at the end of a line), dropping comments.
+fn split_sql(sql: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for line in sql.lines() {
+        let code = match line.find("--") {
+            Some(i) => &line[..i],
+            None => line,
+        };
+        if code.trim().is_empty() {
+            continue;
+        }
+        cur.push_str(code);
+        cur.push('\n');
+        if code.trim_end().ends_with(';') {
+            out.push(cur.trim().trim_end_matches(';').to_string());
+            cur.clear();
+        }
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur.trim().to_string());
+    }
+    out
+}
+
+/// Builds `($1,$2,..),($k,..)` for a multi-row statement of `rows` rows of `cols` columns,
+/// numbering placeholders from `start`.
+pub fn values_clause(rows: usize, cols: usize, start: usize) -> String {
+    let mut s = String::with_capacity(rows * cols * 5);
+    let mut n = start;
+    for r in 0..rows {
+        if r > 0 {
+            s.push(',');
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push(',');
+            }
+            s.push('$');
+            s.push_str(&n.to_string());
+            n += 1;
+        }
+        s.push(')');
+    }
+    s
+}
+
+/// Whether a database error is worth retrying the whole transaction for: a deadlock, a
+/// serialization failure or a unique violation raced by another writer (PostgreSQL), or a busy
+/// file (SQLite).
+pub fn is_retryable(e: &sqlx::Error) -> bool {
+    if let sqlx::Error::Database(db) = e {
+        let code = db.code().map(|c| c.to_string()).unwrap_or_default();
+        return matches!(code.as_str(), "40001" | "40P01" | "23505" | "5" | "6" | "517");
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_clause_numbers_placeholders() {
+        assert_eq!(values_clause(2, 2, 1), "($1,$2),($3,$4)");
+        assert_eq!(values_clause(1, 3, 4), "($4,$5,$6)");
+    }
+
+    #[test]
+    fn display_url_hides_password() {
+        assert_eq!(display_url("postgres://u:secret@h:5432/db"), "postgres://u@h:5432/db");
+        assert_eq!(display_url("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
+    }
+
+    #[test]
+    fn split_sql_drops_comments() {
+        let s = split_sql("-- c\nCREATE TABLE a (x TEXT); -- t\nCREATE INDEX i ON a (x);\n");
+        assert_eq!(s, vec!["CREATE TABLE a (x TEXT)", "CREATE INDEX i ON a (x)"]);
+    }
+}

@@ -1,0 +1,961 @@
+//! One write transaction: the state a batch of jobs reads (loaded in sets, cached), the rows it
+//! will write (buffered), and the flush that writes them with multi-row statements.
+//!
+//! Jobs decide against the cache, never against half-written rows, so a refused job changes
+//! nothing: it returns before touching the cache or the buffer.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use sqlx::{Any, Row, Transaction};
+
+use super::{Ctx, Op, TxError};
+use crate::auth::Actor;
+use crate::crypto::chain_hash;
+use crate::db::{values_clause, Backend};
+use crate::error::{Error, Result};
+use crate::rules::Rules;
+use crate::types::CardType;
+
+/// A card as the batch sees it.
+#[derive(Debug, Clone)]
+pub(crate) struct CardSt {
+    pub id: i64,
+    pub number: String,
+    pub card_type: CardType,
+    pub registered: bool,
+    pub member_id: Option<i64>,
+    pub mall: Option<String>,
+    pub status: String,
+    pub account_id: i64,
+    pub issued_at: i64,
+    pub expires_on: Option<NaiveDate>,
+    pub replaced_by: Option<i64>,
+}
+
+/// A ledger account's running state.
+#[derive(Debug, Clone)]
+pub(crate) struct AcctSt {
+    pub balance: i64,
+    pub normal: i64,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct MerchSt {
+    pub mall: String,
+    pub region: String,
+    pub active: bool,
+    pub account_id: i64,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct PaySt {
+    pub card_id: i64,
+    pub merchant_id: i64,
+    pub amount: i64,
+    pub refunded: i64,
+    pub entry_id: i64,
+}
+
+/// A journal entry, for reversal.
+#[derive(Debug, Clone)]
+pub(crate) struct EntrySt {
+    pub kind: String,
+    pub postings: Vec<(i64, i64)>,
+    /// The payment it created (purchase) or refunded (refund), with the refund amount.
+    pub payment: Option<(i64, i64)>,
+}
+
+/// A value to bind in a multi-row statement.
+#[derive(Debug, Clone)]
+pub(crate) enum V {
+    I(i64),
+    T(String),
+    NI(Option<i64>),
+    NT(Option<String>),
+}
+
+struct ChainSt {
+    id: i64,
+    journal_seq: i64,
+    journal_head: String,
+    audit_seq: i64,
+    audit_head: String,
+}
+
+/// Rows waiting to be written, by table, in insertion (foreign-key) order.
+const TABLES: &[(&str, &str)] = &[
+    ("members", "id, name_enc, id_number_enc, phone_enc, name_masked, phone_masked, id_number_bidx, phone_bidx, created_at"),
+    ("accounts", "id, kind, owner, normal, balance, version"),
+    ("merchants", "id, mall, name, category, active, account_id, created_at"),
+    ("cards", "id, number, card_type, registered, member_id, mall, status, account_id, issued_at, expires_on, replaced_by, issue_ref"),
+    ("journal_entries", "id, kind, ref, actor, created_at, memo, reverses, chain, chain_seq, hash"),
+    ("postings", "entry_id, account_id, amount"),
+    ("payments", "id, card_id, merchant_id, amount, refunded, medium, checkout_seconds, entry_id, created_at"),
+    ("refunds", "id, payment_id, amount, entry_id, created_at"),
+    ("topups", "entry_id, card_id, amount, channel, funding, payer_type, ref, created_at"),
+    ("card_activities", "card_id, seq, kind, amount, balance_after, entry_id, actor, at, note"),
+    ("idempotency", "kind, ref, request_hash, response, created_at"),
+    ("audit_log", "id, at, actor, action, subject, detail, chain, chain_seq, hash"),
+    ("qr_used", "nonce, card_id, used_at"),
+];
+
+/// The state of one write transaction.
+pub(crate) struct Batch<'c> {
+    pub ctx: &'c Ctx,
+    pub tx: Transaction<'static, Any>,
+    pub rules: Rules,
+    pub now: i64,
+    pub today: NaiveDate,
+    chain: ChainSt,
+    pub cards: HashMap<String, CardSt>,
+    card_numbers: HashMap<i64, String>,
+    pub accounts: HashMap<i64, AcctSt>,
+    /// System accounts by (kind, owner).
+    pub system: HashMap<(String, String), i64>,
+    pub merchants: HashMap<i64, MerchSt>,
+    pub payments: HashMap<i64, PaySt>,
+    entries: HashMap<i64, EntrySt>,
+    /// Entries known to be reversed (from the database or this batch).
+    reversed: HashSet<i64>,
+    pub idem: HashMap<(String, String), (String, String)>,
+    /// Members by ID-number blind index, found or created in this batch.
+    pub members: HashMap<String, i64>,
+    qr_nonces: HashSet<String>,
+    rows: HashMap<&'static str, Vec<Vec<V>>>,
+    deltas: HashMap<i64, (i64, i64)>,
+    refund_deltas: HashMap<i64, i64>,
+    card_updates: Vec<i64>,
+    new_cards: HashSet<i64>,
+}
+
+impl<'c> Batch<'c> {
+    /// Loads rules, the chain head and the system accounts inside the new transaction.
+    pub async fn begin(ctx: &'c Ctx, mut tx: Transaction<'static, Any>) -> Result<Batch<'c>, TxError> {
+        let rules_rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT name, value FROM rules").fetch_all(&mut *tx).await?;
+        let mut rules = Rules::default();
+        for (n, v) in rules_rows {
+            rules.set(&n, &v)?;
+        }
+        let chain = take_chain(&mut tx, ctx.db.backend).await?;
+        let sys: Vec<(i64, String, String, i64, i64, i64)> = sqlx::query_as(
+            "SELECT id, kind, owner, normal, balance, version FROM accounts \
+             WHERE kind NOT IN ('card', 'merchant_payable')",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut accounts = HashMap::new();
+        let mut system = HashMap::new();
+        for (id, kind, owner, normal, balance, version) in sys {
+            accounts.insert(id, AcctSt { balance, normal, version });
+            system.insert((kind, owner), id);
+        }
+        let now = ctx.clock.now_micros();
+        Ok(Batch {
+            ctx,
+            tx,
+            rules,
+            now,
+            today: crate::clock::business_day(now),
+            chain,
+            cards: HashMap::new(),
+            card_numbers: HashMap::new(),
+            accounts,
+            system,
+            merchants: HashMap::new(),
+            payments: HashMap::new(),
+            entries: HashMap::new(),
+            reversed: HashSet::new(),
+            idem: HashMap::new(),
+            members: HashMap::new(),
+            qr_nonces: HashSet::new(),
+            rows: HashMap::new(),
+            deltas: HashMap::new(),
+            refund_deltas: HashMap::new(),
+            card_updates: Vec::new(),
+            new_cards: HashSet::new(),
+        })
+    }
+
+    fn backend(&self) -> Backend {
+        self.ctx.db.backend
+    }
+
+    /// Loads, in a few set-based reads, everything the batch's jobs will look at.
+    pub async fn prefetch(&mut self, ops: &[(Op, Actor)]) -> Result<(), TxError> {
+        let mut numbers = Vec::new();
+        let mut merchants = Vec::new();
+        let mut payments = Vec::new();
+        let mut keys: HashMap<&'static str, Vec<String>> = HashMap::new();
+        for (op, _) in ops {
+            match op {
+                Op::TopUp(r) => {
+                    numbers.push(r.card.as_str().to_string());
+                    keys.entry("topup").or_default().push(r.reference.clone());
+                }
+                Op::Pay(r) => {
+                    numbers.push(r.card.as_str().to_string());
+                    merchants.push(r.merchant);
+                    keys.entry("pay").or_default().push(r.reference.clone());
+                }
+                Op::Refund(r) => {
+                    payments.push(r.payment_id);
+                    keys.entry("refund").or_default().push(r.reference.clone());
+                }
+                Op::Transfer(r) => {
+                    numbers.push(r.from.as_str().to_string());
+                    numbers.push(r.to.as_str().to_string());
+                    keys.entry("transfer").or_default().push(r.reference.clone());
+                }
+                Op::Card(r) => numbers.push(r.card.as_str().to_string()),
+                _ => {}
+            }
+        }
+        for (kind, refs) in keys {
+            self.load_idem(kind, refs).await?;
+        }
+        self.load_payments(&payments).await?;
+        let mut ids: Vec<i64> = payments
+            .iter()
+            .filter_map(|p| self.payments.get(p).map(|p| p.card_id))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        merchants.extend(payments.iter().filter_map(|p| self.payments.get(p).map(|p| p.merchant_id)));
+        self.load_cards("c.number", numbers.into_iter().map(V::T).collect()).await?;
+        self.load_cards("c.id", ids.into_iter().map(V::I).collect()).await?;
+        self.load_merchants(merchants).await?;
+        Ok(())
+    }
+
+    async fn load_idem(&mut self, kind: &str, mut refs: Vec<String>) -> Result<(), TxError> {
+        refs.sort();
+        refs.dedup();
+        for chunk in refs.chunks(2000) {
+            let sql = format!(
+                "SELECT ref, request_hash, response FROM idempotency WHERE kind = $1 AND ref IN ({})",
+                placeholders(chunk.len(), 2)
+            );
+            let mut q = sqlx::query_as::<_, (String, String, String)>(&sql).bind(kind);
+            for r in chunk {
+                q = q.bind(r.clone());
+            }
+            for (r, h, resp) in q.fetch_all(&mut *self.tx).await? {
+                self.idem.insert((kind.to_string(), r), (h, resp));
+            }
+        }
+        Ok(())
+    }
+
+    /// Loads cards (and their accounts) where `col` is in `keys`, locking them on PostgreSQL in
+    /// account-id order so concurrent writers cannot deadlock on each other.
+    async fn load_cards(&mut self, col: &str, keys: Vec<V>) -> Result<(), TxError> {
+        let keys: Vec<V> = keys
+            .into_iter()
+            .filter(|k| match k {
+                V::T(n) => !self.cards.contains_key(n),
+                V::I(id) => !self.card_numbers.contains_key(id),
+                _ => false,
+            })
+            .collect();
+        for chunk in keys.chunks(2000) {
+            let sql = format!(
+                "SELECT c.id, c.number, c.card_type, c.registered, c.member_id, c.mall, c.status, \
+                 c.account_id, c.issued_at, c.expires_on, c.replaced_by, a.balance, a.normal, \
+                 a.version FROM cards c JOIN accounts a ON a.id = c.account_id \
+                 WHERE {col} IN ({}) ORDER BY c.account_id{}",
+                placeholders(chunk.len(), 1),
+                self.backend().for_update()
+            );
+            let mut q = sqlx::query(&sql);
+            for k in chunk {
+                q = bind(q, k.clone());
+            }
+            for row in q.fetch_all(&mut *self.tx).await? {
+                let card_type: String = row.try_get(2)?;
+                let expires: Option<String> = row.try_get(9)?;
+                let c = CardSt {
+                    id: row.try_get(0)?,
+                    number: row.try_get(1)?,
+                    card_type: CardType::parse(&card_type)?,
+                    registered: row.try_get::<i64, _>(3)? != 0,
+                    member_id: row.try_get(4)?,
+                    mall: row.try_get(5)?,
+                    status: row.try_get(6)?,
+                    account_id: row.try_get(7)?,
+                    issued_at: row.try_get(8)?,
+                    expires_on: expires.as_deref().map(crate::clock::parse_date).transpose()?,
+                    replaced_by: row.try_get(10)?,
+                };
+                self.accounts.insert(
+                    c.account_id,
+                    AcctSt { balance: row.try_get(11)?, normal: row.try_get(12)?, version: row.try_get(13)? },
+                );
+                self.card_numbers.insert(c.id, c.number.clone());
+                self.cards.insert(c.number.clone(), c);
+            }
+        }
+        Ok(())
+    }
+
+    async fn load_merchants(&mut self, mut ids: Vec<i64>) -> Result<(), TxError> {
+        ids.retain(|id| !self.merchants.contains_key(id));
+        ids.sort_unstable();
+        ids.dedup();
+        for chunk in ids.chunks(2000) {
+            // Not locked: purchases only credit a merchant (a delta), and the flush locks every
+            // account it updates in id order.
+            let sql = format!(
+                "SELECT m.id, m.mall, r.region, m.active, m.account_id, a.balance, a.normal, \
+                 a.version FROM merchants m JOIN malls r ON r.code = m.mall \
+                 JOIN accounts a ON a.id = m.account_id WHERE m.id IN ({})",
+                placeholders(chunk.len(), 1)
+            );
+            let mut q = sqlx::query_as::<_, (i64, String, String, i64, i64, i64, i64, i64)>(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for (id, mall, region, active, account_id, balance, normal, version) in
+                q.fetch_all(&mut *self.tx).await?
+            {
+                self.accounts.insert(account_id, AcctSt { balance, normal, version });
+                self.merchants.insert(id, MerchSt { mall, region, active: active != 0, account_id });
+            }
+        }
+        Ok(())
+    }
+
+    async fn load_payments(&mut self, ids: &[i64]) -> Result<(), TxError> {
+        let mut ids: Vec<i64> = ids.iter().copied().filter(|i| !self.payments.contains_key(i)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        for chunk in ids.chunks(2000) {
+            let sql = format!(
+                "SELECT p.id, p.card_id, p.merchant_id, p.amount, p.refunded, p.entry_id, \
+                 (SELECT COUNT(*) FROM journal_entries r WHERE r.reverses = p.entry_id) \
+                 FROM payments p WHERE p.id IN ({})",
+                placeholders(chunk.len(), 1)
+            );
+            let mut q = sqlx::query_as::<_, (i64, i64, i64, i64, i64, i64, i64)>(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for (id, card_id, merchant_id, amount, refunded, entry_id, rev) in
+                q.fetch_all(&mut *self.tx).await?
+            {
+                if rev > 0 {
+                    self.reversed.insert(entry_id);
+                }
+                self.payments.insert(id, PaySt { card_id, merchant_id, amount, refunded, entry_id });
+            }
+        }
+        Ok(())
+    }
+
+    /// The card with this number, loading it when the prefetch did not.
+    pub async fn card(&mut self, number: &str) -> Result<CardSt> {
+        if !self.cards.contains_key(number) {
+            self.load_cards("c.number", vec![V::T(number.to_string())]).await.map_err(|e| e.error)?;
+        }
+        self.cards.get(number).cloned().ok_or_else(|| {
+            Error::new("card_not_found", format!("no card {}", crate::card_number::mask_card(number)))
+        })
+    }
+
+    /// The card with this id.
+    pub async fn card_by_id(&mut self, id: i64) -> Result<CardSt> {
+        if !self.card_numbers.contains_key(&id) {
+            self.load_cards("c.id", vec![V::I(id)]).await.map_err(|e| e.error)?;
+        }
+        let n = self
+            .card_numbers
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::internal(format!("card id {id} missing")))?;
+        self.card(&n).await
+    }
+
+    /// The merchant with this id (`merchant_not_found`).
+    pub async fn merchant(&mut self, id: i64) -> Result<MerchSt> {
+        if !self.merchants.contains_key(&id) {
+            self.load_merchants(vec![id]).await.map_err(|e| e.error)?;
+        }
+        self.merchants
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::new("merchant_not_found", format!("no merchant {id}")))
+    }
+
+    /// The payment with this id (`payment_not_found`).
+    pub async fn payment(&mut self, id: i64) -> Result<PaySt> {
+        if !self.payments.contains_key(&id) {
+            self.load_payments(&[id]).await.map_err(|e| e.error)?;
+        }
+        self.payments
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::new("payment_not_found", format!("no payment {id}")))
+    }
+
+    /// Whether an entry has been reversed.
+    pub async fn is_reversed(&mut self, entry_id: i64) -> Result<bool> {
+        if self.reversed.contains(&entry_id) {
+            return Ok(true);
+        }
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM journal_entries WHERE reverses = $1")
+            .bind(entry_id)
+            .fetch_one(&mut *self.tx)
+            .await?;
+        Ok(n > 0)
+    }
+
+    /// A journal entry and its postings (`entry_not_found`).
+    pub async fn entry(&mut self, id: i64) -> Result<EntrySt> {
+        if let Some(e) = self.entries.get(&id) {
+            return Ok(e.clone());
+        }
+        let kind: Option<String> = sqlx::query_scalar("SELECT kind FROM journal_entries WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        let kind = kind.ok_or_else(|| Error::new("entry_not_found", format!("no journal entry {id}")))?;
+        let postings: Vec<(i64, i64)> =
+            sqlx::query_as("SELECT account_id, amount FROM postings WHERE entry_id = $1 ORDER BY account_id")
+                .bind(id)
+                .fetch_all(&mut *self.tx)
+                .await?;
+        let payment: Option<(i64, i64)> = match kind.as_str() {
+            "purchase" => sqlx::query_as("SELECT id, amount FROM payments WHERE entry_id = $1")
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await?,
+            "refund" => sqlx::query_as("SELECT payment_id, amount FROM refunds WHERE entry_id = $1")
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await?,
+            _ => None,
+        };
+        let e = EntrySt { kind, postings, payment };
+        self.entries.insert(id, e.clone());
+        Ok(e)
+    }
+
+    /// Makes sure the accounts are cached (locking them on PostgreSQL).
+    pub async fn load_accounts(&mut self, ids: &[i64]) -> Result<()> {
+        let mut ids: Vec<i64> = ids.iter().copied().filter(|i| !self.accounts.contains_key(i)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "SELECT id, balance, normal, version FROM accounts WHERE id IN ({}) ORDER BY id{}",
+            placeholders(ids.len(), 1),
+            self.backend().for_update()
+        );
+        let mut q = sqlx::query_as::<_, (i64, i64, i64, i64)>(&sql);
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        for (id, balance, normal, version) in q.fetch_all(&mut *self.tx).await? {
+            self.accounts.insert(id, AcctSt { balance, normal, version });
+        }
+        Ok(())
+    }
+
+    /// Whether a QR nonce was already used.
+    pub async fn qr_used(&mut self, nonce: &str) -> Result<bool> {
+        if self.qr_nonces.contains(nonce) {
+            return Ok(true);
+        }
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM qr_used WHERE nonce = $1")
+            .bind(nonce)
+            .fetch_one(&mut *self.tx)
+            .await?;
+        Ok(n > 0)
+    }
+
+    /// Records a QR nonce as used.
+    pub fn use_qr(&mut self, nonce: String, card_id: i64) {
+        self.qr_nonces.insert(nonce.clone());
+        self.push("qr_used", vec![V::T(nonce), V::I(card_id), V::I(self.now)]);
+    }
+
+    /// The natural balance of an account (card balance in fen).
+    pub fn balance(&self, account_id: i64) -> i64 {
+        self.accounts.get(&account_id).map_or(0, |a| a.balance)
+    }
+
+    /// A system account id (`channel_clearing`/`wechat`, `reserve_custody`/`issuer`, ...).
+    pub fn system_account(&self, kind: &str, owner: &str) -> Result<i64> {
+        self.system
+            .get(&(kind.to_string(), owner.to_string()))
+            .copied()
+            .ok_or_else(|| Error::internal(format!("system account {kind}/{owner} missing")))
+    }
+
+    /// Queues a row.
+    pub fn push(&mut self, table: &'static str, row: Vec<V>) {
+        self.rows.entry(table).or_default().push(row);
+    }
+
+    /// Takes a reserved id.
+    pub fn next_id(&self, name: &'static str) -> Result<i64> {
+        self.ctx.ids.next(name)
+    }
+
+    /// Creates an account (cached and queued).
+    pub fn new_account(&mut self, kind: &str, owner: String, normal: i64) -> Result<i64> {
+        let id = self.next_id("account")?;
+        self.accounts.insert(id, AcctSt { balance: 0, normal, version: 0 });
+        self.push(
+            "accounts",
+            vec![V::I(id), V::T(kind.to_string()), V::T(owner), V::I(normal), V::I(0), V::I(0)],
+        );
+        Ok(id)
+    }
+
+    /// Registers a card created in this batch.
+    pub fn add_card(&mut self, c: CardSt, issue_ref: Option<String>) {
+        self.push(
+            "cards",
+            vec![
+                V::I(c.id),
+                V::T(c.number.clone()),
+                V::T(c.card_type.as_str().to_string()),
+                V::I(i64::from(c.registered)),
+                V::NI(c.member_id),
+                V::NT(c.mall.clone()),
+                V::T(c.status.clone()),
+                V::I(c.account_id),
+                V::I(c.issued_at),
+                V::NT(c.expires_on.map(|d| d.to_string())),
+                V::NI(c.replaced_by),
+                V::NT(issue_ref),
+            ],
+        );
+        self.new_cards.insert(c.id);
+        self.card_numbers.insert(c.id, c.number.clone());
+        self.cards.insert(c.number.clone(), c);
+    }
+
+    /// Stores changed card fields (status, expiry, replacement).
+    pub fn update_card(&mut self, c: CardSt) {
+        if !self.new_cards.contains(&c.id) && !self.card_updates.contains(&c.id) {
+            self.card_updates.push(c.id);
+        }
+        if self.new_cards.contains(&c.id) {
+            // Not written yet: rewrite the queued insert instead of updating.
+            if let Some(rows) = self.rows.get_mut("cards") {
+                for row in rows.iter_mut() {
+                    if matches!(row[0], V::I(id) if id == c.id) {
+                        row[6] = V::T(c.status.clone());
+                        row[9] = V::NT(c.expires_on.map(|d| d.to_string()));
+                        row[10] = V::NI(c.replaced_by);
+                    }
+                }
+            }
+        }
+        self.cards.insert(c.number.clone(), c);
+    }
+
+    /// Writes a journal entry: checks it balances, chains it, applies it to the cached
+    /// balances and queues its rows. Returns the entry id.
+    pub fn add_entry(
+        &mut self,
+        kind: &str,
+        reference: &str,
+        actor: &Actor,
+        memo: &str,
+        reverses: Option<i64>,
+        postings: Vec<(i64, i64)>,
+        payment: Option<(i64, i64)>,
+    ) -> Result<i64> {
+        let mut merged: Vec<(i64, i64)> = Vec::with_capacity(postings.len());
+        for (acct, amt) in postings {
+            match merged.iter_mut().find(|(a, _)| *a == acct) {
+                Some(p) => p.1 += amt,
+                None => merged.push((acct, amt)),
+            }
+        }
+        merged.retain(|(_, a)| *a != 0);
+        merged.sort_unstable();
+        if merged.len() < 2 || merged.iter().map(|(_, a)| a).sum::<i64>() != 0 {
+            return Err(Error::internal(format!("unbalanced entry {kind}: {merged:?}")));
+        }
+        let id = self.next_id("entry")?;
+        self.chain.journal_seq += 1;
+        let canonical = entry_canonical(
+            id, kind, reference, &actor.user, self.now, memo, reverses, self.chain.id,
+            self.chain.journal_seq, &merged,
+        );
+        let hash = chain_hash(&self.chain.journal_head, canonical.as_bytes());
+        self.chain.journal_head = hash.clone();
+        self.push(
+            "journal_entries",
+            vec![
+                V::I(id),
+                V::T(kind.to_string()),
+                V::T(reference.to_string()),
+                V::T(actor.user.clone()),
+                V::I(self.now),
+                V::T(memo.to_string()),
+                V::NI(reverses),
+                V::I(self.chain.id),
+                V::I(self.chain.journal_seq),
+                V::T(hash),
+            ],
+        );
+        for (acct, amt) in &merged {
+            let a = self
+                .accounts
+                .get_mut(acct)
+                .ok_or_else(|| Error::internal(format!("account {acct} not loaded")))?;
+            a.balance += a.normal * amt;
+            a.version += 1;
+            let d = self.deltas.entry(*acct).or_default();
+            d.0 += a.normal * amt;
+            d.1 += 1;
+        }
+        let rows: Vec<Vec<V>> = merged.iter().map(|(a, m)| vec![V::I(id), V::I(*a), V::I(*m)]).collect();
+        self.rows.entry("postings").or_default().extend(rows);
+        if let Some(r) = reverses {
+            self.reversed.insert(r);
+        }
+        self.entries.insert(id, EntrySt { kind: kind.to_string(), postings: merged, payment });
+        Ok(id)
+    }
+
+    /// Adds a line to a card's history with its balance after. `money` tells whether a journal
+    /// entry already advanced the card's change counter.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_activity(
+        &mut self,
+        card: &CardSt,
+        kind: &str,
+        amount: i64,
+        entry_id: Option<i64>,
+        actor: &Actor,
+        note: &str,
+    ) {
+        let acct = card.account_id;
+        if entry_id.is_none() {
+            if let Some(a) = self.accounts.get_mut(&acct) {
+                a.version += 1;
+            }
+            self.deltas.entry(acct).or_default().1 += 1;
+        }
+        let (balance, seq) = self.accounts.get(&acct).map_or((0, 0), |a| (a.balance, a.version));
+        self.push(
+            "card_activities",
+            vec![
+                V::I(card.id),
+                V::I(seq),
+                V::T(kind.to_string()),
+                V::I(amount),
+                V::I(balance),
+                V::NI(entry_id),
+                V::T(actor.user.clone()),
+                V::I(self.now),
+                V::T(note.to_string()),
+            ],
+        );
+    }
+
+    /// Adds to a payment's refunded total.
+    pub fn add_refunded(&mut self, payment_id: i64, amount: i64) {
+        if let Some(p) = self.payments.get_mut(&payment_id) {
+            p.refunded += amount;
+        }
+        *self.refund_deltas.entry(payment_id).or_default() += amount;
+    }
+
+    /// Registers a payment created in this batch.
+    pub fn add_payment(&mut self, id: i64, p: PaySt, medium: &str, checkout: Option<i64>) {
+        self.push(
+            "payments",
+            vec![
+                V::I(id),
+                V::I(p.card_id),
+                V::I(p.merchant_id),
+                V::I(p.amount),
+                V::I(0),
+                V::T(medium.to_string()),
+                V::NI(checkout),
+                V::I(p.entry_id),
+                V::I(self.now),
+            ],
+        );
+        self.payments.insert(id, p);
+    }
+
+    /// Records the answer to an idempotent request.
+    pub fn remember(&mut self, kind: &str, reference: &str, hash: String, response: String) {
+        self.push(
+            "idempotency",
+            vec![
+                V::T(kind.to_string()),
+                V::T(reference.to_string()),
+                V::T(hash.clone()),
+                V::T(response.clone()),
+                V::I(self.now),
+            ],
+        );
+        self.idem.insert((kind.to_string(), reference.to_string()), (hash, response));
+    }
+
+    /// Appends a chained audit record.
+    pub fn audit(&mut self, actor: &Actor, action: &str, subject: &str, detail: &str) -> Result<()> {
+        let id = self.next_id("misc")?;
+        self.chain.audit_seq += 1;
+        let canonical = audit_canonical(
+            id, self.now, &actor.user, action, subject, detail, self.chain.id, self.chain.audit_seq,
+        );
+        let hash = chain_hash(&self.chain.audit_head, canonical.as_bytes());
+        self.chain.audit_head = hash.clone();
+        self.push(
+            "audit_log",
+            vec![
+                V::I(id),
+                V::I(self.now),
+                V::T(actor.user.clone()),
+                V::T(action.to_string()),
+                V::T(subject.to_string()),
+                V::T(detail.to_string()),
+                V::I(self.chain.id),
+                V::I(self.chain.audit_seq),
+                V::T(hash),
+            ],
+        );
+        Ok(())
+    }
+
+    /// Writes everything queued with multi-row statements and commits.
+    pub async fn flush_and_commit(mut self) -> Result<(), TxError> {
+        for (table, cols) in TABLES {
+            if let Some(rows) = self.rows.remove(table) {
+                insert_rows(&mut self.tx, table, cols, rows, self.ctx.db.backend).await?;
+            }
+        }
+        let mut deltas: Vec<(i64, i64, i64)> =
+            self.deltas.iter().map(|(id, (b, v))| (*id, *b, *v)).collect();
+        deltas.sort_unstable();
+        if self.backend() == Backend::Postgres && !deltas.is_empty() {
+            // Lock every account we change in id order first, so that concurrent writers queue
+            // instead of deadlocking.
+            for chunk in deltas.chunks(5000) {
+                let sql = format!(
+                    "SELECT id FROM accounts WHERE id IN ({}) ORDER BY id FOR UPDATE",
+                    placeholders(chunk.len(), 1)
+                );
+                let mut q = sqlx::query(&sql);
+                for (id, _, _) in chunk {
+                    q = q.bind(*id);
+                }
+                q.fetch_all(&mut *self.tx).await?;
+            }
+        }
+        for chunk in deltas.chunks(3000) {
+            let sql = format!(
+                "UPDATE accounts SET balance = balance + v.column2, version = version + v.column3 \
+                 FROM (VALUES {}) AS v WHERE accounts.id = v.column1",
+                cast_values(chunk.len(), 3)
+            );
+            let mut q = sqlx::query(&sql);
+            for (id, b, v) in chunk {
+                q = q.bind(*id).bind(*b).bind(*v);
+            }
+            q.execute(&mut *self.tx).await?;
+        }
+        let refunds: Vec<(i64, i64)> = self.refund_deltas.iter().map(|(a, b)| (*a, *b)).collect();
+        for (id, amt) in refunds {
+            sqlx::query("UPDATE payments SET refunded = refunded + $1 WHERE id = $2")
+                .bind(amt)
+                .bind(id)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        for id in std::mem::take(&mut self.card_updates) {
+            let Some(n) = self.card_numbers.get(&id) else { continue };
+            let Some(c) = self.cards.get(n) else { continue };
+            sqlx::query("UPDATE cards SET status = $1, expires_on = $2, replaced_by = $3 WHERE id = $4")
+                .bind(c.status.clone())
+                .bind(c.expires_on.map(|d| d.to_string()))
+                .bind(c.replaced_by)
+                .bind(id)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        sqlx::query(
+            "UPDATE chains SET journal_seq = $1, journal_head = $2, audit_seq = $3, audit_head = $4 \
+             WHERE id = $5",
+        )
+        .bind(self.chain.journal_seq)
+        .bind(self.chain.journal_head.clone())
+        .bind(self.chain.audit_seq)
+        .bind(self.chain.audit_head.clone())
+        .bind(self.chain.id)
+        .execute(&mut *self.tx)
+        .await?;
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Takes a chain shard for this transaction: SQLite has one (the file lock already serializes
+/// writers); PostgreSQL takes any shard nobody holds.
+async fn take_chain(tx: &mut Transaction<'static, Any>, backend: Backend) -> Result<ChainSt, TxError> {
+    let cols = "SELECT id, journal_seq, journal_head, audit_seq, audit_head FROM chains";
+    let row: Option<(i64, i64, String, i64, String)> = match backend {
+        Backend::Sqlite => {
+            sqlx::query_as(&format!("{cols} WHERE id = 0")).fetch_optional(&mut **tx).await?
+        }
+        Backend::Postgres => {
+            let free = sqlx::query_as(&format!("{cols} ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"))
+                .fetch_optional(&mut **tx)
+                .await?;
+            match free {
+                Some(r) => Some(r),
+                // Every shard busy: wait for a pseudo-random one.
+                None => {
+                    let n = (crate::clock::system_micros() % 16).abs();
+                    sqlx::query_as(&format!("{cols} WHERE id = $1 FOR UPDATE"))
+                        .bind(n)
+                        .fetch_optional(&mut **tx)
+                        .await?
+                }
+            }
+        }
+    };
+    let (id, journal_seq, journal_head, audit_seq, audit_head) =
+        row.ok_or_else(|| Error::new("not_initialized", "no chain shards: run `onecard init`"))?;
+    Ok(ChainSt { id, journal_seq, journal_head, audit_seq, audit_head })
+}
+
+/// Length-prefixed fields, so no value can be shifted into its neighbour.
+fn field(out: &mut String, v: &str) {
+    out.push_str(&v.len().to_string());
+    out.push(':');
+    out.push_str(v);
+    out.push('|');
+}
+
+/// The bytes a journal entry's hash covers: the entry and all its postings.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn entry_canonical(
+    id: i64,
+    kind: &str,
+    reference: &str,
+    actor: &str,
+    at: i64,
+    memo: &str,
+    reverses: Option<i64>,
+    chain: i64,
+    seq: i64,
+    postings: &[(i64, i64)],
+) -> String {
+    let mut s = String::from("E1|");
+    for v in [
+        &id.to_string(),
+        kind,
+        reference,
+        actor,
+        &at.to_string(),
+        memo,
+        &reverses.map(|r| r.to_string()).unwrap_or_default(),
+        &chain.to_string(),
+        &seq.to_string(),
+    ] {
+        field(&mut s, v);
+    }
+    for (a, m) in postings {
+        field(&mut s, &format!("{a}={m}"));
+    }
+    s
+}
+
+/// The bytes an audit record's hash covers.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn audit_canonical(
+    id: i64,
+    at: i64,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    detail: &str,
+    chain: i64,
+    seq: i64,
+) -> String {
+    let mut s = String::from("A1|");
+    for v in [&id.to_string(), &at.to_string(), actor, action, subject, detail, &chain.to_string(), &seq.to_string()] {
+        field(&mut s, v);
+    }
+    s
+}
+
+/// `$start, $start+1, ...` for an IN list.
+pub(crate) fn placeholders(n: usize, start: usize) -> String {
+    (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(",")
+}
+
+/// VALUES rows whose columns are cast to BIGINT (PostgreSQL cannot infer parameter types there).
+fn cast_values(rows: usize, cols: usize) -> String {
+    let mut s = String::new();
+    let mut n = 1;
+    for r in 0..rows {
+        if r > 0 {
+            s.push(',');
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push(',');
+            }
+            s.push_str(&format!("CAST(${n} AS BIGINT)"));
+            n += 1;
+        }
+        s.push(')');
+    }
+    s
+}
+
+fn bind<'q>(
+    q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    v: V,
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+    match v {
+        V::I(i) => q.bind(i),
+        V::T(t) => q.bind(t),
+        V::NI(i) => q.bind(i),
+        V::NT(t) => q.bind(t),
+    }
+}
+
+/// Multi-row INSERT in chunks that stay under both backends' parameter limits.
+async fn insert_rows(
+    tx: &mut Transaction<'static, Any>,
+    table: &str,
+    cols: &str,
+    rows: Vec<Vec<V>>,
+    backend: Backend,
+) -> Result<(), TxError> {
+    let ncols = cols.split(',').count();
+    let max_params = match backend {
+        Backend::Sqlite => 32_000,
+        Backend::Postgres => 60_000,
+    };
+    let per = (max_params / ncols).max(1);
+    for chunk in rows.chunks(per) {
+        let sql = format!("INSERT INTO {table} ({cols}) VALUES {}", values_clause(chunk.len(), ncols, 1));
+        let mut q = sqlx::query(&sql);
+        for row in chunk {
+            for v in row {
+                q = bind(q, v.clone());
+            }
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}

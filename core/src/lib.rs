@@ -1,0 +1,426 @@
+//! OneCard core: every rule, query and number of the multi-merchant stored-value card. The
+//! desktop console and the `onecard` CLI are two faces of this one API; neither computes a
+//! balance, a fee or a metric itself.
+#![deny(missing_docs)]
+
+pub mod auth;
+pub mod bench;
+pub mod card_number;
+pub mod cli;
+pub mod clock;
+pub mod crypto;
+pub mod db;
+mod engine;
+pub mod error;
+pub mod money;
+mod read;
+pub mod rules;
+pub mod types;
+pub mod verify;
+
+use std::sync::Arc;
+
+pub use db::default_db_url;
+pub use engine::{
+    BatchIssueRequest, BatchIssued, CardAction, CardActionRequest, CardChange, CardInfo, Holder,
+    IssueRequest, MallAddRequest, MerchantAddRequest, Movement, PayRequest, RefundRequest,
+    ReverseRequest, TopUpRequest, TransferRequest, UserAddRequest,
+};
+pub use read::Activity;
+
+use auth::{Actor, Scope};
+use clock::Clock;
+use crypto::{KeySource, Pii};
+use db::{Backend, Db};
+use engine::{Ctx, Engine, IdAlloc, Op, Outcome};
+use error::{Error, Result};
+use types::Role;
+
+/// An open OneCard database with its writer(s).
+pub struct Core {
+    ctx: Arc<Ctx>,
+    engine: Engine,
+    sandbox: bool,
+    key_error: Option<Error>,
+}
+
+/// Id allocators and where their ids start (system accounts take the ids below 1000).
+const ALLOCATORS: &[(&str, i64)] =
+    &[("entry", 1), ("payment", 1), ("card", 1), ("account", 1000), ("misc", 1)];
+
+/// The system accounts every database has: (kind, owner, normal side).
+const SYSTEM_ACCOUNTS: &[(&str, &str, i64)] = &[
+    ("reserve_custody", "issuer", 1),
+    ("channel_clearing", "cash", 1),
+    ("channel_clearing", "unionpay", 1),
+    ("channel_clearing", "wechat", 1),
+    ("channel_clearing", "alipay", 1),
+    ("channel_clearing", "ecny", 1),
+    ("channel_clearing", "bank_transfer", 1),
+    ("fee_income", "operator", -1),
+    ("fee_income", "issuer", -1),
+    ("marketing_expense", "operator", 1),
+    ("points", "operator", -1),
+];
+
+/// Chain shards: one on SQLite (its writer is single anyway), 16 on PostgreSQL.
+fn shard_count(backend: Backend) -> i64 {
+    match backend {
+        Backend::Sqlite => 1,
+        Backend::Postgres => 16,
+    }
+}
+
+impl Core {
+    /// Creates (or upgrades) the schema and the system rows; idempotent. `sandbox` marks a
+    /// database for demos and tests: it accepts `ONECARD_NOW` and keeps its data key in a file
+    /// beside it.
+    pub async fn init(url: &str, sandbox: bool) -> Result<Core> {
+        let db = Db::connect(url).await?;
+        db.migrate().await?;
+        let mut tx = db.begin_write().await?;
+        let existing: Option<String> =
+            sqlx::query_scalar("SELECT value FROM meta WHERE key = 'sandbox'")
+                .fetch_optional(&mut *tx)
+                .await?;
+        match existing {
+            Some(v) if (v == "true") != sandbox && sandbox => {
+                return Err(Error::new(
+                    "sandbox_mismatch",
+                    "this database was initialized for production; it cannot become a sandbox",
+                ));
+            }
+            Some(_) => {}
+            None => {
+                let now = clock::system_micros();
+                let uid = crypto::new_qr_nonce();
+                for (k, v) in [
+                    ("sandbox", sandbox.to_string()),
+                    ("created_at", now.to_string()),
+                    ("db_uid", uid),
+                ] {
+                    sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2)")
+                        .bind(k)
+                        .bind(v)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                for (name, start) in ALLOCATORS {
+                    sqlx::query("INSERT INTO id_alloc (name, next_id) VALUES ($1, $2)")
+                        .bind(*name)
+                        .bind(*start)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                for i in 0..shard_count(db.backend) {
+                    sqlx::query(
+                        "INSERT INTO chains (id, journal_seq, journal_head, audit_seq, audit_head) \
+                         VALUES ($1, 0, $2, 0, $2)",
+                    )
+                    .bind(i)
+                    .bind(crypto::GENESIS_HASH)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                for (i, (kind, owner, normal)) in SYSTEM_ACCOUNTS.iter().enumerate() {
+                    sqlx::query(
+                        "INSERT INTO accounts (id, kind, owner, normal, balance, version) \
+                         VALUES ($1, $2, $3, $4, 0, 0)",
+                    )
+                    .bind(i as i64 + 1)
+                    .bind(*kind)
+                    .bind(*owner)
+                    .bind(*normal)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                sqlx::query(
+                    "INSERT INTO users (name, role, scopes, active, created_at) \
+                     VALUES ('admin', 'admin', '', 1, $1)",
+                )
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        let sandbox = Self::is_sandbox(&db).await?;
+        let src = key_source(&db, sandbox).await?;
+        let (key, _) = crypto::load_or_create_key(&src)?;
+        let fp: Option<String> =
+            sqlx::query_scalar("SELECT value FROM meta WHERE key = 'key_fingerprint'")
+                .fetch_optional(&db.pool)
+                .await?;
+        match fp {
+            Some(f) if f != key.fingerprint() => {
+                return Err(Error::new(
+                    "key_mismatch",
+                    format!("the data key from {src} is not the key this database was written with"),
+                ))
+            }
+            Some(_) => {}
+            None => {
+                sqlx::query("INSERT INTO meta (key, value) VALUES ('key_fingerprint', $1)")
+                    .bind(key.fingerprint())
+                    .execute(&db.pool)
+                    .await?;
+            }
+        }
+        Self::start(db, sandbox).await
+    }
+
+    /// Opens an initialized database (`not_initialized` otherwise).
+    pub async fn open(url: &str) -> Result<Core> {
+        let db = Db::connect(url).await?;
+        if !db.is_initialized().await? {
+            return Err(Error::new(
+                "not_initialized",
+                format!("{} has no OneCard schema: run `onecard init`", db::display_url(&db.url)),
+            ));
+        }
+        db.migrate().await?;
+        let sandbox = Self::is_sandbox(&db).await?;
+        Self::start(db, sandbox).await
+    }
+
+    async fn is_sandbox(db: &Db) -> Result<bool> {
+        let v: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'sandbox'")
+            .fetch_optional(&db.pool)
+            .await?;
+        Ok(v.as_deref() == Some("true"))
+    }
+
+    async fn start(db: Db, sandbox: bool) -> Result<Core> {
+        let clock = Clock::from_env(sandbox)?;
+        // Personal data needs the key; everything else works without it, and whatever needs it
+        // fails with the reason the key could not be loaded (never a silent fallback).
+        let (pii, key_error) = match load_checked_key(&db, sandbox).await {
+            Ok(k) => (Some(Arc::new(Pii::new(&k))), None),
+            Err(e) => (None, Some(e)),
+        };
+        let writers = match db.backend {
+            Backend::Sqlite => 1,
+            Backend::Postgres => std::env::var("ONECARD_WRITERS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(4),
+        };
+        let ctx = Arc::new(Ctx { db, clock, pii, ids: IdAlloc::default(), stats: Default::default() });
+        let engine = Engine::start(ctx.clone(), writers);
+        Ok(Core { ctx, engine, sandbox, key_error })
+    }
+
+    /// Opens a second handle on the same database with `writers` writer tasks (benchmarks).
+    pub async fn reopen_with_writers(&self, writers: usize) -> Result<Core> {
+        let ctx = Arc::new(Ctx {
+            db: self.ctx.db.clone(),
+            clock: self.ctx.clock,
+            pii: self.ctx.pii.clone(),
+            ids: IdAlloc::default(),
+            stats: Default::default(),
+        });
+        let engine = Engine::start(ctx.clone(), writers);
+        Ok(Core { ctx, engine, sandbox: self.sandbox, key_error: self.key_error.clone() })
+    }
+
+    /// "sqlite" or "postgres".
+    pub fn backend(&self) -> &'static str {
+        self.ctx.db.backend.as_str()
+    }
+
+    /// The database URL without any password.
+    pub fn display_url(&self) -> String {
+        db::display_url(&self.ctx.db.url)
+    }
+
+    /// Whether this is a sandbox database.
+    pub fn is_sandbox_db(&self) -> bool {
+        self.sandbox
+    }
+
+    /// The core's clock.
+    pub fn clock(&self) -> Clock {
+        self.ctx.clock
+    }
+
+    /// (transactions committed, jobs answered) by this handle's writers so far.
+    pub fn write_stats(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.ctx.stats.commits.load(Relaxed), self.ctx.stats.jobs.load(Relaxed))
+    }
+
+    pub(crate) fn db(&self) -> &Db {
+        &self.ctx.db
+    }
+
+    pub(crate) fn pii(&self) -> Result<&Pii> {
+        match &self.ctx.pii {
+            Some(p) => Ok(p),
+            None => Err(self.key_error.clone().unwrap_or_else(|| {
+                Error::new("key_unavailable", "the personal-data key is not loaded")
+            })),
+        }
+    }
+
+    /// The user `name` as an actor (`unknown_user`, or `forbidden` when deactivated).
+    pub async fn actor(&self, name: &str) -> Result<Actor> {
+        let row: Option<(String, String, i64)> =
+            sqlx::query_as("SELECT role, scopes, active FROM users WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&self.ctx.db.pool)
+                .await?;
+        let (role, scopes, active) =
+            row.ok_or_else(|| Error::new("unknown_user", format!("no user {name:?}")))?;
+        if active == 0 {
+            return Err(Error::new("forbidden", format!("user {name} is deactivated")));
+        }
+        let scopes = scopes
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(Scope::parse)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Actor { user: name.to_string(), role: Role::parse(&role)?, scopes })
+    }
+
+    /// How many cards exist.
+    pub async fn card_count(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM cards").fetch_one(&self.ctx.db.pool).await?)
+    }
+
+    async fn submit(&self, actor: &Actor, op: Op) -> Result<Outcome> {
+        self.engine.submit(actor, op).await
+    }
+
+    /// Tops up a card.
+    pub async fn top_up(&self, actor: &Actor, r: TopUpRequest) -> Result<Movement> {
+        movement(self.submit(actor, Op::TopUp(r)).await?)
+    }
+
+    /// Pays at a merchant.
+    pub async fn pay(&self, actor: &Actor, r: PayRequest) -> Result<Movement> {
+        movement(self.submit(actor, Op::Pay(r)).await?)
+    }
+
+    /// Refunds (part of) a payment to its card.
+    pub async fn refund(&self, actor: &Actor, r: RefundRequest) -> Result<Movement> {
+        movement(self.submit(actor, Op::Refund(r)).await?)
+    }
+
+    /// Moves balance between cards.
+    pub async fn transfer(&self, actor: &Actor, r: TransferRequest) -> Result<Movement> {
+        movement(self.submit(actor, Op::Transfer(r)).await?)
+    }
+
+    /// Reverses a journal entry.
+    pub async fn reverse(&self, actor: &Actor, r: ReverseRequest) -> Result<Movement> {
+        movement(self.submit(actor, Op::Reverse(r)).await?)
+    }
+
+    /// Issues one card.
+    pub async fn issue_card(&self, actor: &Actor, r: IssueRequest) -> Result<CardInfo> {
+        match self.submit(actor, Op::Issue(r)).await? {
+            Outcome::Card(c) => Ok(c),
+            o => Err(unexpected(o)),
+        }
+    }
+
+    /// Sells a batch of anonymous cards in one transaction.
+    pub async fn batch_issue(&self, actor: &Actor, r: BatchIssueRequest) -> Result<BatchIssued> {
+        match self.submit(actor, Op::BatchIssue(r)).await? {
+            Outcome::Batch(b) => Ok(b),
+            o => Err(unexpected(o)),
+        }
+    }
+
+    /// Freezes, unfreezes, reports lost, replaces, closes or extends a card.
+    pub async fn card_action(&self, actor: &Actor, r: CardActionRequest) -> Result<CardChange> {
+        match self.submit(actor, Op::Card(r)).await? {
+            Outcome::Change(c) => Ok(c),
+            o => Err(unexpected(o)),
+        }
+    }
+
+    /// Adds a mall (and its region when new).
+    pub async fn mall_add(&self, actor: &Actor, r: MallAddRequest) -> Result<serde_json::Value> {
+        json(self.submit(actor, Op::MallAdd(r)).await?)
+    }
+
+    /// Adds an active merchant in one step.
+    pub async fn merchant_add(
+        &self,
+        actor: &Actor,
+        r: MerchantAddRequest,
+    ) -> Result<serde_json::Value> {
+        json(self.submit(actor, Op::MerchantAdd(r)).await?)
+    }
+
+    /// Adds a user.
+    pub async fn user_add(&self, actor: &Actor, r: UserAddRequest) -> Result<serde_json::Value> {
+        json(self.submit(actor, Op::UserAdd(r)).await?)
+    }
+
+    /// Changes a rule.
+    pub async fn rule_set(&self, actor: &Actor, name: &str, value: &str) -> Result<serde_json::Value> {
+        json(
+            self.submit(actor, Op::RuleSet { name: name.to_string(), value: value.to_string() })
+                .await?,
+        )
+    }
+}
+
+fn movement(o: Outcome) -> Result<Movement> {
+    match o {
+        Outcome::Movement(m) => Ok(m),
+        o => Err(unexpected(o)),
+    }
+}
+
+fn json(o: Outcome) -> Result<serde_json::Value> {
+    match o {
+        Outcome::Json(v) => Ok(v),
+        o => Err(unexpected(o)),
+    }
+}
+
+fn unexpected(o: Outcome) -> Error {
+    Error::internal(format!("unexpected outcome {o:?}"))
+}
+
+/// Where this database's data key lives: `ONECARD_KEY_FILE`, else (sandbox SQLite) a file beside
+/// the database, else the OS keychain entry named after the database's id.
+async fn key_source(db: &Db, sandbox: bool) -> Result<KeySource> {
+    if let Ok(f) = std::env::var("ONECARD_KEY_FILE") {
+        if !f.is_empty() {
+            return Ok(KeySource::File(f.into()));
+        }
+    }
+    if sandbox {
+        if let Some(path) = db::sqlite_path(&db.url) {
+            let mut p = path.into_os_string();
+            p.push(".key");
+            return Ok(KeySource::File(p.into()));
+        }
+    }
+    let uid: String = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'db_uid'")
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(KeySource::Keychain { service: "onecard".into(), account: format!("data-key:{uid}") })
+}
+
+async fn load_checked_key(db: &Db, sandbox: bool) -> Result<crypto::DataKey> {
+    let src = key_source(db, sandbox).await?;
+    let key = crypto::load_key(&src)?;
+    let fp: Option<String> =
+        sqlx::query_scalar("SELECT value FROM meta WHERE key = 'key_fingerprint'")
+            .fetch_optional(&db.pool)
+            .await?;
+    if let Some(f) = fp {
+        if f != key.fingerprint() {
+            return Err(Error::new(
+                "key_mismatch",
+                format!("the data key from {src} is not the key this database was written with"),
+            ));
+        }
+    }
+    Ok(key)
+}

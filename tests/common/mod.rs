@@ -1,0 +1,242 @@
+//! Harness for end-to-end tests of the desktop console on the real webview: every test gets its
+//! own temp dir, database and tauri-driver (zero2prod's `spawn_app`), so tests never share state
+//! and can run in parallel. tauri-driver proxies WebDriver to WebKitWebDriver, which starts the
+//! app binary; see BUILD-NOTES "End-to-end tests on the real webview" for why it is built this way.
+
+#![allow(dead_code)] // Each test binary uses its own subset of the helpers.
+
+use std::ffi::OsString;
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::json;
+use thirtyfour::prelude::*;
+use thirtyfour::Capabilities;
+
+/// The app under test, built by cargo for this test run.
+pub const APP_BINARY: &str = env!("CARGO_BIN_EXE_onecard-console");
+
+/// How long the UI may take to show something (first start of WebKit under Xvfb included).
+pub const UI_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The two drivers the test needs, found on this machine.
+pub struct Drivers {
+    pub tauri_driver: PathBuf,
+    pub native_driver: PathBuf,
+}
+
+/// Finds the drivers and a display. Without them a developer's run prints SKIPPED and passes;
+/// a CI run (env `CI` set) fails, because a green CI must mean the UI was really driven.
+pub fn drivers_or_skip(test: &str) -> Option<Drivers> {
+    let tauri_driver = find_program("tauri-driver", &[cargo_bin("tauri-driver")]);
+    let native_driver =
+        find_program("WebKitWebDriver", &[PathBuf::from("/usr/bin/WebKitWebDriver")]);
+    let display = std::env::var_os("DISPLAY").or_else(|| std::env::var_os("WAYLAND_DISPLAY"));
+    let missing: Vec<&str> = [
+        (tauri_driver.is_none(), "tauri-driver (cargo install tauri-driver --version 2.1.0 --locked)"),
+        (native_driver.is_none(), "WebKitWebDriver (apt-get install webkit2gtk-driver)"),
+        (display.is_none(), "a display (run under xvfb-run)"),
+    ]
+    .into_iter()
+    .filter_map(|(absent, what)| absent.then_some(what))
+    .collect();
+    if missing.is_empty() {
+        return Some(Drivers { tauri_driver: tauri_driver?, native_driver: native_driver? });
+    }
+    let missing = missing.join(", ");
+    if std::env::var_os("CI").is_some() {
+        panic!("{test}: cannot run the end-to-end test, missing: {missing}; run scripts/install-deps.sh");
+    }
+    println!("SKIPPED {test}: missing {missing} (scripts/install-deps.sh installs them)");
+    None
+}
+
+fn cargo_bin(name: &str) -> PathBuf {
+    let cargo_home = std::env::var_os("CARGO_HOME").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo")
+    });
+    cargo_home.join("bin").join(name)
+}
+
+fn find_program(name: &str, fallbacks: &[PathBuf]) -> Option<PathBuf> {
+    let on_path = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).map(|dir| dir.join(name)).collect::<Vec<_>>())
+        .unwrap_or_default();
+    on_path.into_iter().chain(fallbacks.iter().cloned()).find(|p| p.is_file())
+}
+
+/// A directory removed when the test ends, pass or fail.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(prefix: &str) -> TempDir {
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos();
+        let path = std::env::temp_dir().join(format!("{prefix}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&path).expect("create the test's temp dir");
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A fresh sandbox SQLite database in `dir`, initialized by the core; returns its URL.
+pub async fn sandbox_sqlite(dir: &Path) -> String {
+    let url = format!("sqlite://{}", dir.join("onecard.db").display());
+    let core = onecard::Core::init(&url, true).await.expect("initialize the sandbox database");
+    drop(core);
+    url
+}
+
+/// A TCP port nobody listens on right now.
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind an ephemeral port");
+    listener.local_addr().expect("local address").port()
+}
+
+/// tauri-driver, stopped with SIGTERM on drop: SIGKILL (`Child::kill`) would orphan
+/// WebKitWebDriver and the app, and a later run could talk to the stale driver (pitfall 2).
+struct DriverProcess(Child);
+
+impl Drop for DriverProcess {
+    fn drop(&mut self) {
+        let pid = self.0.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        eprintln!("tauri-driver ignored SIGTERM for 10 s; killing it");
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The console running on a real webview, with a WebDriver session on its window.
+pub struct ConsoleApp {
+    pub driver: WebDriver,
+    // Dropped after the session is closed (`quit`), in this order.
+    process: DriverProcess,
+    home: TempDir,
+}
+
+impl ConsoleApp {
+    /// Starts the app with `env` added (e.g. `ONECARD_DB`). Its data, cache and config dirs go to
+    /// a temp dir, so the test neither reads nor writes the developer's real ones (pitfall 4).
+    pub async fn launch(drivers: &Drivers, env: &[(&str, OsString)]) -> ConsoleApp {
+        let home = TempDir::new("onecard-e2e-home");
+        let (port, native_port) = (free_port(), free_port());
+        let mut command = Command::new(&drivers.tauri_driver);
+        command
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .arg("--native-driver")
+            .arg(&drivers.native_driver)
+            .stdin(Stdio::null());
+        for var in ["XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"] {
+            let dir = home.path().join(var.to_ascii_lowercase());
+            std::fs::create_dir_all(&dir).expect("create an XDG dir");
+            command.env(var, dir);
+        }
+        command.envs(env.iter().map(|(k, v)| (k, v)));
+        let process = DriverProcess(command.spawn().expect("start tauri-driver"));
+        wait_for_port(port);
+
+        let mut caps = Capabilities::new();
+        caps.set("browserName", "wry").expect("capability");
+        caps.set("tauri:options", json!({ "application": APP_BINARY })).expect("capability");
+        let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps)
+            .await
+            .expect("open a WebDriver session on the console");
+        ConsoleApp { driver, process, home }
+    }
+
+    /// Waits until the element at `css` shows `expected`; returns the last text seen on failure.
+    pub async fn wait_for_text(&self, css: &str, expected: &str) -> Result<(), String> {
+        let deadline = Instant::now() + UI_TIMEOUT;
+        let mut last = String::from("<element not found>");
+        while Instant::now() < deadline {
+            if let Ok(element) = self.driver.find(By::Css(css)).await {
+                last = element.text().await.unwrap_or_default();
+                if last.trim() == expected {
+                    return Ok(());
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        Err(format!("{css} showed {last:?}, not {expected:?}, after {UI_TIMEOUT:?}"))
+    }
+
+    /// Waits until the page's visible text contains every one of `needles`.
+    pub async fn wait_for_page_text(&self, needles: &[&str]) -> Result<String, String> {
+        let deadline = Instant::now() + UI_TIMEOUT;
+        let mut text = String::new();
+        while Instant::now() < deadline {
+            text = self.page_text().await;
+            if needles.iter().all(|n| text.contains(n)) {
+                return Ok(text);
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        Err(format!("page never showed all of {needles:?}; it showed:\n{text}"))
+    }
+
+    pub async fn page_text(&self) -> String {
+        match self.driver.find(By::Tag("body")).await {
+            Ok(body) => body.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    /// Saves a screenshot of the window to target/e2e-screenshots/<name>.png.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .parent()
+            .expect("the target dir")
+            .join("e2e-screenshots");
+        std::fs::create_dir_all(&dir).expect("create target/e2e-screenshots");
+        let path = dir.join(format!("{name}.png"));
+        self.driver.screenshot(&path).await.expect("take a screenshot");
+        path
+    }
+
+    /// Fails the test after saving a screenshot of what the window showed.
+    pub async fn fail(self, name: &str, why: String) -> ! {
+        let shot = self.screenshot(&format!("{name}-failure")).await;
+        let text = self.page_text().await;
+        self.quit().await;
+        panic!("{why}\nscreenshot: {}\npage text:\n{text}", shot.display());
+    }
+
+    /// Closes the window and the session, then stops the drivers.
+    pub async fn quit(self) {
+        let ConsoleApp { driver, process, home } = self;
+        if let Err(e) = driver.quit().await {
+            eprintln!("closing the WebDriver session failed: {e}");
+        }
+        drop(process);
+        drop(home);
+    }
+}
+
+fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while Instant::now() < deadline {
+        if TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("tauri-driver did not listen on port {port} within 15 s");
+}

@@ -1,0 +1,65 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { createI18n } from '../i18n';
+
+// Stand-in for the shell: each test decides what the command resolves or rejects with.
+const invoke = vi.fn();
+vi.mock('@tauri-apps/api/core', () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
+
+const { call, CommandError, errorMessage, toCommandError } = await import('./ipc');
+const { cardCount } = await import('./cards');
+
+describe('call', () => {
+  beforeEach(() => invoke.mockReset());
+
+  it('passes the command and its result through', async () => {
+    invoke.mockResolvedValueOnce(42);
+    await expect(cardCount()).resolves.toBe(42);
+    expect(invoke).toHaveBeenCalledWith('card_count', undefined);
+  });
+
+  it('rejects with the shell error as a CommandError', async () => {
+    invoke.mockRejectedValueOnce({ code: 'not_initialized', message: 'run onecard init' });
+    const error = await call('card_count').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CommandError);
+    expect(error).toMatchObject({ code: 'not_initialized', message: 'run onecard init' });
+  });
+
+  it('turns a bridge failure (no shell, plain string) into code ipc', async () => {
+    invoke.mockRejectedValueOnce(new TypeError('window.__TAURI_INTERNALS__ is undefined'));
+    await expect(call('card_count')).rejects.toMatchObject({ code: 'ipc' });
+    invoke.mockRejectedValueOnce('command card_cnt not found');
+    await expect(call('card_cnt')).rejects.toMatchObject({
+      code: 'ipc',
+      message: 'command card_cnt not found',
+    });
+  });
+});
+
+describe('errorMessage', () => {
+  const zh = createI18n('zh-CN');
+  const en = createI18n('en-US');
+
+  it('translates a known code in the current language', () => {
+    const error = { code: 'not_initialized', message: 'database not initialized' };
+    expect(errorMessage(error, zh.t)).toBe(zh.t('errors.not_initialized'));
+    expect(errorMessage(error, zh.t)).toContain('尚未初始化');
+    expect(errorMessage(error, en.t)).toContain('not initialized yet');
+  });
+
+  it("falls back to the shell's message for a code the locales don't know", () => {
+    const error = { code: 'card_frozen', message: 'card 6200000000000000001 is frozen' };
+    expect(errorMessage(error, zh.t)).toBe('card 6200000000000000001 is frozen');
+    expect(errorMessage(error, en.t)).toBe('card 6200000000000000001 is frozen');
+  });
+
+  it('says "unknown error" when there is neither a translation nor a message', () => {
+    expect(errorMessage({ code: 'mystery', message: ' ' }, zh.t)).toBe('未知错误');
+    expect(errorMessage({ code: 'mystery', message: '' }, en.t)).toBe('Unknown error');
+  });
+
+  it('accepts anything a promise can reject with', () => {
+    expect(errorMessage(new Error('boom'), en.t)).toBe(en.t('errors.ipc'));
+    expect(toCommandError(null)).toMatchObject({ code: 'ipc', message: 'null' });
+    expect(toCommandError({ code: 1, message: 'not a payload' }).code).toBe('ipc');
+  });
+});

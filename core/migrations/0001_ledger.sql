@@ -1,5 +1,8 @@
 -- The card ledger. One file runs on SQLite and PostgreSQL: only BIGINT, TEXT, CHECK, UNIQUE and
--- indexes. Money is integer fen (BIGINT). Times are microseconds since the Unix epoch (BIGINT);
+-- indexes, plus two SQLite storage hints the migration runner drops on PostgreSQL (db.rs):
+-- `INTEGER PRIMARY KEY` (a rowid alias on SQLite, so the table needs no separate key index;
+-- BIGINT PRIMARY KEY on PostgreSQL) and `WITHOUT ROWID` (the table is its primary-key b-tree).
+-- Money is integer fen (BIGINT). Times are microseconds since the Unix epoch (BIGINT);
 -- dates are 'YYYY-MM-DD' (Asia/Shanghai business days). Ids are assigned by the application from
 -- id_alloc blocks, not by sequences, so the hot tables can later be distributed (Citus/YugabyteDB).
 
@@ -47,7 +50,7 @@ CREATE TABLE malls (
 -- Ledger accounts. `normal` is +1 for debit-normal (asset, expense) and -1 for credit-normal
 -- (liability, income) accounts; balance = normal * sum(postings.amount) always holds.
 CREATE TABLE accounts (
-    id      BIGINT PRIMARY KEY,
+    id      INTEGER PRIMARY KEY,
     kind    TEXT NOT NULL,
     owner   TEXT NOT NULL,
     normal  BIGINT NOT NULL CHECK (normal IN (-1, 1)),
@@ -60,7 +63,7 @@ CREATE TABLE accounts (
 );
 
 CREATE TABLE merchants (
-    id         BIGINT PRIMARY KEY,
+    id         INTEGER PRIMARY KEY,
     mall       TEXT NOT NULL REFERENCES malls (code),
     name       TEXT NOT NULL,
     category   TEXT NOT NULL,
@@ -72,7 +75,7 @@ CREATE INDEX merchants_mall ON merchants (mall);
 
 -- Personal data is only stored encrypted (SM4-GCM); lookups go through keyed blind indexes.
 CREATE TABLE members (
-    id             BIGINT PRIMARY KEY,
+    id             INTEGER PRIMARY KEY,
     name_enc       TEXT NOT NULL,
     id_number_enc  TEXT NOT NULL,
     phone_enc      TEXT NOT NULL,
@@ -85,7 +88,7 @@ CREATE TABLE members (
 CREATE INDEX members_phone ON members (phone_bidx);
 
 CREATE TABLE cards (
-    id          BIGINT PRIMARY KEY,
+    id          INTEGER PRIMARY KEY,
     number      TEXT NOT NULL UNIQUE,
     card_type   TEXT NOT NULL,
     registered  BIGINT NOT NULL,
@@ -105,7 +108,7 @@ CREATE INDEX cards_status ON cards (status, id);
 -- (SQLite: always chain 0; PostgreSQL: any free one, FOR UPDATE SKIP LOCKED), so no single
 -- global head serializes every commit.
 CREATE TABLE chains (
-    id           BIGINT PRIMARY KEY,
+    id           INTEGER PRIMARY KEY,
     journal_seq  BIGINT NOT NULL,
     journal_head TEXT NOT NULL,
     audit_seq    BIGINT NOT NULL,
@@ -113,19 +116,21 @@ CREATE TABLE chains (
 );
 
 CREATE TABLE journal_entries (
-    id         BIGINT PRIMARY KEY,
+    id         INTEGER PRIMARY KEY,
     kind       TEXT NOT NULL,
     ref        TEXT NOT NULL,
     actor      TEXT NOT NULL,
     created_at BIGINT NOT NULL,
     memo       TEXT NOT NULL DEFAULT '',
-    -- the entry this one reverses; UNIQUE makes "reverse once" a database fact
-    reverses   BIGINT UNIQUE,
+    -- the entry this one reverses; a unique index makes "reverse once" a database fact
+    reverses   BIGINT,
     chain      BIGINT NOT NULL,
     chain_seq  BIGINT NOT NULL,
     hash       TEXT NOT NULL,
     UNIQUE (chain, chain_seq)
 );
+-- Partial: the ordinary entry (reverses nothing) pays no index cost.
+CREATE UNIQUE INDEX journal_reverses ON journal_entries (reverses) WHERE reverses IS NOT NULL;
 
 -- Postings are insert-only: never updated, never deleted. Debit positive, credit negative.
 CREATE TABLE postings (
@@ -133,8 +138,9 @@ CREATE TABLE postings (
     account_id BIGINT NOT NULL REFERENCES accounts (id),
     amount     BIGINT NOT NULL,
     PRIMARY KEY (entry_id, account_id)
-);
-CREATE INDEX postings_account ON postings (account_id);
+) WITHOUT ROWID;
+-- No index by account: balances live in `accounts`, a card's history in card_activities, and
+-- `verify` sums postings per account in one pass. Every index here costs every purchase.
 
 -- One row per card loaded by a top-up or a batch sale, for channel reconciliation.
 CREATE TABLE topups (
@@ -150,7 +156,7 @@ CREATE TABLE topups (
 );
 
 CREATE TABLE payments (
-    id               BIGINT PRIMARY KEY,
+    id               INTEGER PRIMARY KEY,
     card_id          BIGINT NOT NULL REFERENCES cards (id),
     merchant_id      BIGINT NOT NULL REFERENCES merchants (id),
     amount           BIGINT NOT NULL CHECK (amount > 0),
@@ -165,7 +171,7 @@ CREATE INDEX payments_card ON payments (card_id);
 CREATE INDEX payments_merchant ON payments (merchant_id, created_at);
 
 CREATE TABLE refunds (
-    id         BIGINT PRIMARY KEY,
+    id         INTEGER PRIMARY KEY,
     payment_id BIGINT NOT NULL REFERENCES payments (id),
     amount     BIGINT NOT NULL CHECK (amount > 0),
     entry_id   BIGINT NOT NULL REFERENCES journal_entries (id),
@@ -185,7 +191,7 @@ CREATE TABLE card_activities (
     at            BIGINT NOT NULL,
     note          TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (card_id, seq)
-);
+) WITHOUT ROWID;
 
 -- (kind, ref) of every money-moving request, the hash of the request and the first response.
 CREATE TABLE idempotency (
@@ -195,10 +201,10 @@ CREATE TABLE idempotency (
     response     TEXT NOT NULL,
     created_at   BIGINT NOT NULL,
     PRIMARY KEY (kind, ref)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE audit_log (
-    id        BIGINT PRIMARY KEY,
+    id        INTEGER PRIMARY KEY,
     at        BIGINT NOT NULL,
     actor     TEXT NOT NULL,
     action    TEXT NOT NULL,

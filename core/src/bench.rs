@@ -205,7 +205,7 @@ async fn floor(core: &Core, rows: u64, txn_rows: u64, clients: usize) -> Result<
                 let n = (hi - i).min(per_stmt);
                 let sql = format!(
                     "INSERT INTO bench_floor (id, payment) VALUES {}",
-                    values_clause(n as usize, 2, 1)
+                    values_clause(db.backend, n as usize, 2, 1)
                 );
                 let mut q = sqlx::query(&sql);
                 for k in i..i + n {

@@ -24,10 +24,11 @@ pub struct Clock {
 }
 
 impl Clock {
-    /// Reads `ONECARD_NOW`; only a sandbox database may use it.
-    pub fn from_env(sandbox: bool) -> Result<Clock> {
-        match std::env::var("ONECARD_NOW") {
-            Ok(v) if !v.is_empty() => {
+    /// The system clock, or `now` (RFC 3339, from `ONECARD_NOW`), which only a sandbox database
+    /// accepts.
+    pub fn new(now: Option<&str>, sandbox: bool) -> Result<Clock> {
+        match now {
+            Some(v) => {
                 if !sandbox {
                     return Err(Error::new(
                         "clock_override_refused",
@@ -35,12 +36,12 @@ impl Clock {
                          (only `init --sandbox` databases accept a fixed clock)",
                     ));
                 }
-                let t = DateTime::parse_from_rfc3339(&v).map_err(|e| {
+                let t = DateTime::parse_from_rfc3339(v).map_err(|e| {
                     Error::new("invalid_time", format!("ONECARD_NOW must be RFC 3339: {e}"))
                 })?;
                 Ok(Clock { fixed: Some(t.timestamp_micros()) })
             }
-            _ => Ok(Clock { fixed: None }),
+            None => Ok(Clock { fixed: None }),
         }
     }
 

@@ -163,6 +163,18 @@ impl Db {
         })
     }
 
+    /// A migration statement for this backend: the SQLite storage hints `INTEGER PRIMARY KEY`
+    /// (rowid alias) and `WITHOUT ROWID` become `BIGINT PRIMARY KEY` and nothing on PostgreSQL,
+    /// whose INTEGER is 32-bit and which has no rowid.
+    fn dialect(&self, stmt: &str) -> String {
+        match self.backend {
+            Backend::Sqlite => stmt.to_string(),
+            Backend::Postgres => stmt
+                .replace("INTEGER PRIMARY KEY", "BIGINT PRIMARY KEY")
+                .replace(") WITHOUT ROWID", ")"),
+        }
+    }
+
     /// Whether the schema exists.
     pub async fn is_initialized(&self) -> Result<bool> {
         let q = match self.backend {
@@ -201,6 +213,7 @@ impl Db {
                 continue;
             }
             for stmt in split_sql(sql) {
+                let stmt = self.dialect(&stmt);
                 tx.execute(stmt.as_str()).await.map_err(|e| {
                     Error::internal(format!("migration {version} failed at `{stmt}`: {e}"))
                 })?;
@@ -241,9 +254,40 @@ fn split_sql(sql: &str) -> Vec<String> {
     out
 }
 
-/// Builds `($1,$2,..),($k,..)` for a multi-row statement of `rows` rows of `cols` columns,
-/// numbering placeholders from `start`.
-pub fn values_clause(rows: usize, cols: usize, start: usize) -> String {
+/// The `n`-th (1-based) parameter of a statement built with [`values_clause`] or
+/// [`placeholders`]: `$n` on PostgreSQL, a bare `?` on SQLite.
+///
+/// Why bare `?` on SQLite: SQLite keeps named and numbered parameters (`$1`, `?1`) in a list that
+/// it scans linearly on every lookup, and sqlx looks up each parameter's name when it binds, so
+/// binding a statement of n `$k` parameters costs O(n^2): a 30,000-parameter multi-row INSERT
+/// took over half a second. Bare `?` parameters are not in that list. Never mix the two styles in
+/// one statement: sqlx numbers bare `?` separately.
+pub fn param(backend: Backend, n: usize) -> String {
+    match backend {
+        Backend::Sqlite => "?".to_string(),
+        Backend::Postgres => format!("${n}"),
+    }
+}
+
+/// Builds `($1,$2,..),($k,..)` (`(?,?),(?,?)` on SQLite) for a multi-row statement of `rows`
+/// rows of `cols` columns, numbering placeholders from `start`.
+pub fn values_clause(backend: Backend, rows: usize, cols: usize, start: usize) -> String {
+    values_with(backend, rows, cols, start, |p| p)
+}
+
+/// Like [`values_clause`], every parameter cast to BIGINT (PostgreSQL cannot infer the types of
+/// parameters in a VALUES list that is joined, as in `UPDATE ... FROM (VALUES ...)`).
+pub fn bigint_values_clause(backend: Backend, rows: usize, cols: usize, start: usize) -> String {
+    values_with(backend, rows, cols, start, |p| format!("CAST({p} AS BIGINT)"))
+}
+
+fn values_with(
+    backend: Backend,
+    rows: usize,
+    cols: usize,
+    start: usize,
+    wrap: impl Fn(String) -> String,
+) -> String {
     let mut s = String::with_capacity(rows * cols * 5);
     let mut n = start;
     for r in 0..rows {
@@ -255,13 +299,17 @@ pub fn values_clause(rows: usize, cols: usize, start: usize) -> String {
             if c > 0 {
                 s.push(',');
             }
-            s.push('$');
-            s.push_str(&n.to_string());
+            s.push_str(&wrap(param(backend, n)));
             n += 1;
         }
         s.push(')');
     }
     s
+}
+
+/// `$start, $start+1, ...` (or `?, ?, ...` on SQLite) for an IN list of `n` values.
+pub fn placeholders(backend: Backend, n: usize, start: usize) -> String {
+    (start..start + n).map(|i| param(backend, i)).collect::<Vec<_>>().join(",")
 }
 
 /// Whether a database error is worth retrying the whole transaction for: a deadlock, a
@@ -281,8 +329,15 @@ mod tests {
 
     #[test]
     fn values_clause_numbers_placeholders() {
-        assert_eq!(values_clause(2, 2, 1), "($1,$2),($3,$4)");
-        assert_eq!(values_clause(1, 3, 4), "($4,$5,$6)");
+        assert_eq!(values_clause(Backend::Postgres, 2, 2, 1), "($1,$2),($3,$4)");
+        assert_eq!(values_clause(Backend::Postgres, 1, 3, 4), "($4,$5,$6)");
+        assert_eq!(values_clause(Backend::Sqlite, 2, 2, 1), "(?,?),(?,?)");
+        assert_eq!(
+            bigint_values_clause(Backend::Postgres, 1, 2, 1),
+            "(CAST($1 AS BIGINT),CAST($2 AS BIGINT))"
+        );
+        assert_eq!(placeholders(Backend::Sqlite, 3, 2), "?,?,?");
+        assert_eq!(placeholders(Backend::Postgres, 3, 2), "$2,$3,$4");
     }
 
     #[test]

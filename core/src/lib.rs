@@ -36,6 +36,25 @@ use engine::{Ctx, Engine, IdAlloc, Op, Outcome};
 use error::{Error, Result};
 use types::Role;
 
+/// How to open a database: where its data key is and which clock to use. The CLI and the console
+/// take both from the environment (`ONECARD_KEY_FILE`, `ONECARD_NOW`); tests pass them explicitly
+/// so that parallel tests never share process-global state.
+#[derive(Debug, Clone, Default)]
+pub struct OpenOptions {
+    /// The data key file (else: beside a sandbox SQLite file, else the OS keychain).
+    pub key_file: Option<std::path::PathBuf>,
+    /// A fixed clock (RFC 3339); only sandbox databases accept it.
+    pub now: Option<String>,
+}
+
+impl OpenOptions {
+    /// `ONECARD_KEY_FILE` and `ONECARD_NOW`, where set and not empty.
+    pub fn from_env() -> OpenOptions {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        OpenOptions { key_file: var("ONECARD_KEY_FILE").map(Into::into), now: var("ONECARD_NOW") }
+    }
+}
+
 /// An open OneCard database with its writer(s).
 pub struct Core {
     ctx: Arc<Ctx>,
@@ -76,6 +95,11 @@ impl Core {
     /// database for demos and tests: it accepts `ONECARD_NOW` and keeps its data key in a file
     /// beside it.
     pub async fn init(url: &str, sandbox: bool) -> Result<Core> {
+        Self::init_with(url, sandbox, &OpenOptions::from_env()).await
+    }
+
+    /// [`Core::init`] with explicit options.
+    pub async fn init_with(url: &str, sandbox: bool, opts: &OpenOptions) -> Result<Core> {
         let db = Db::connect(url).await?;
         db.migrate().await?;
         let mut tx = db.begin_write().await?;
@@ -145,7 +169,7 @@ impl Core {
         }
         tx.commit().await?;
         let sandbox = Self::is_sandbox(&db).await?;
-        let src = key_source(&db, sandbox).await?;
+        let src = key_source(&db, sandbox, opts).await?;
         let (key, _) = crypto::load_or_create_key(&src)?;
         let fp: Option<String> =
             sqlx::query_scalar("SELECT value FROM meta WHERE key = 'key_fingerprint'")
@@ -166,11 +190,16 @@ impl Core {
                     .await?;
             }
         }
-        Self::start(db, sandbox).await
+        Self::start(db, sandbox, opts).await
     }
 
     /// Opens an initialized database (`not_initialized` otherwise).
     pub async fn open(url: &str) -> Result<Core> {
+        Self::open_with(url, &OpenOptions::from_env()).await
+    }
+
+    /// [`Core::open`] with explicit options.
+    pub async fn open_with(url: &str, opts: &OpenOptions) -> Result<Core> {
         let db = Db::connect(url).await?;
         if !db.is_initialized().await? {
             return Err(Error::new(
@@ -180,7 +209,7 @@ impl Core {
         }
         db.migrate().await?;
         let sandbox = Self::is_sandbox(&db).await?;
-        Self::start(db, sandbox).await
+        Self::start(db, sandbox, opts).await
     }
 
     async fn is_sandbox(db: &Db) -> Result<bool> {
@@ -190,11 +219,11 @@ impl Core {
         Ok(v.as_deref() == Some("true"))
     }
 
-    async fn start(db: Db, sandbox: bool) -> Result<Core> {
-        let clock = Clock::from_env(sandbox)?;
+    async fn start(db: Db, sandbox: bool, opts: &OpenOptions) -> Result<Core> {
+        let clock = Clock::new(opts.now.as_deref(), sandbox)?;
         // Personal data needs the key; everything else works without it, and whatever needs it
         // fails with the reason the key could not be loaded (never a silent fallback).
-        let (pii, key_error) = match load_checked_key(&db, sandbox).await {
+        let (pii, key_error) = match load_checked_key(&db, sandbox, opts).await {
             Ok(k) => (Some(Arc::new(Pii::new(&k))), None),
             Err(e) => (None, Some(e)),
         };
@@ -388,11 +417,9 @@ fn unexpected(o: Outcome) -> Error {
 
 /// Where this database's data key lives: `ONECARD_KEY_FILE`, else (sandbox SQLite) a file beside
 /// the database, else the OS keychain entry named after the database's id.
-async fn key_source(db: &Db, sandbox: bool) -> Result<KeySource> {
-    if let Ok(f) = std::env::var("ONECARD_KEY_FILE") {
-        if !f.is_empty() {
-            return Ok(KeySource::File(f.into()));
-        }
+async fn key_source(db: &Db, sandbox: bool, opts: &OpenOptions) -> Result<KeySource> {
+    if let Some(f) = &opts.key_file {
+        return Ok(KeySource::File(f.clone()));
     }
     if sandbox {
         if let Some(path) = db::sqlite_path(&db.url) {
@@ -407,8 +434,8 @@ async fn key_source(db: &Db, sandbox: bool) -> Result<KeySource> {
     Ok(KeySource::Keychain { service: "onecard".into(), account: format!("data-key:{uid}") })
 }
 
-async fn load_checked_key(db: &Db, sandbox: bool) -> Result<crypto::DataKey> {
-    let src = key_source(db, sandbox).await?;
+async fn load_checked_key(db: &Db, sandbox: bool, opts: &OpenOptions) -> Result<crypto::DataKey> {
+    let src = key_source(db, sandbox, opts).await?;
     let key = crypto::load_key(&src)?;
     let fp: Option<String> =
         sqlx::query_scalar("SELECT value FROM meta WHERE key = 'key_fingerprint'")

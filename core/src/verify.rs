@@ -206,13 +206,17 @@ impl Core {
             .collect();
 
         // Accounts: balance = normal * sum(postings); cards never negative.
-        let accts = sqlx::query(
-            "SELECT a.id, a.kind, a.normal, a.balance, \
-             CAST(COALESCE((SELECT SUM(p.amount) FROM postings p WHERE p.account_id = a.id), 0) AS BIGINT) \
-             FROM accounts a ORDER BY a.id",
+        // One pass over the postings (there is deliberately no index by account).
+        let sums: HashMap<i64, i64> = sqlx::query_as::<_, (i64, i64)>(
+            "SELECT account_id, CAST(SUM(amount) AS BIGINT) FROM postings GROUP BY account_id",
         )
         .fetch_all(pool)
-        .await?;
+        .await?
+        .into_iter()
+        .collect();
+        let accts = sqlx::query("SELECT id, kind, normal, balance FROM accounts ORDER BY id")
+            .fetch_all(pool)
+            .await?;
         let mut totals: HashMap<String, i64> = HashMap::new();
         let mut payables = 0i64;
         for row in &accts {
@@ -220,7 +224,7 @@ impl Core {
             let kind: String = row.try_get(1)?;
             let normal: i64 = row.try_get(2)?;
             let balance: i64 = row.try_get(3)?;
-            let sum: i64 = row.try_get(4)?;
+            let sum = sums.get(&id).copied().unwrap_or(0);
             if balance != normal * sum {
                 first(problem("account_balance", "accounts", id, format!("balance {} but postings sum to {}", Money::from_fen(balance), Money::from_fen(normal * sum))), &mut problems);
             }

@@ -12,7 +12,7 @@ use sqlx::{Any, Row, Transaction};
 use super::{Ctx, Op, TxError};
 use crate::auth::Actor;
 use crate::crypto::chain_hash;
-use crate::db::{values_clause, Backend};
+use crate::db::{bigint_values_clause, param, placeholders, values_clause, Backend};
 use crate::error::{Error, Result};
 use crate::rules::Rules;
 use crate::types::CardType;
@@ -235,8 +235,9 @@ impl<'c> Batch<'c> {
         refs.dedup();
         for chunk in refs.chunks(2000) {
             let sql = format!(
-                "SELECT ref, request_hash, response FROM idempotency WHERE kind = $1 AND ref IN ({})",
-                placeholders(chunk.len(), 2)
+                "SELECT ref, request_hash, response FROM idempotency WHERE kind = {} AND ref IN ({})",
+                param(self.backend(), 1),
+                placeholders(self.backend(), chunk.len(), 2)
             );
             let mut q = sqlx::query_as::<_, (String, String, String)>(&sql).bind(kind);
             for r in chunk {
@@ -266,7 +267,7 @@ impl<'c> Batch<'c> {
                  c.account_id, c.issued_at, c.expires_on, c.replaced_by, a.balance, a.normal, \
                  a.version FROM cards c JOIN accounts a ON a.id = c.account_id \
                  WHERE {col} IN ({}) ORDER BY c.account_id{}",
-                placeholders(chunk.len(), 1),
+                placeholders(self.backend(), chunk.len(), 1),
                 self.backend().for_update()
             );
             let mut q = sqlx::query(&sql);
@@ -311,7 +312,7 @@ impl<'c> Batch<'c> {
                 "SELECT m.id, m.mall, r.region, m.active, m.account_id, a.balance, a.normal, \
                  a.version FROM merchants m JOIN malls r ON r.code = m.mall \
                  JOIN accounts a ON a.id = m.account_id WHERE m.id IN ({})",
-                placeholders(chunk.len(), 1)
+                placeholders(self.backend(), chunk.len(), 1)
             );
             let mut q = sqlx::query_as::<_, (i64, String, String, i64, i64, i64, i64, i64)>(&sql);
             for id in chunk {
@@ -336,7 +337,7 @@ impl<'c> Batch<'c> {
                 "SELECT p.id, p.card_id, p.merchant_id, p.amount, p.refunded, p.entry_id, \
                  (SELECT COUNT(*) FROM journal_entries r WHERE r.reverses = p.entry_id) \
                  FROM payments p WHERE p.id IN ({})",
-                placeholders(chunk.len(), 1)
+                placeholders(self.backend(), chunk.len(), 1)
             );
             let mut q = sqlx::query_as::<_, (i64, i64, i64, i64, i64, i64, i64)>(&sql);
             for id in chunk {
@@ -452,7 +453,7 @@ impl<'c> Batch<'c> {
         }
         let sql = format!(
             "SELECT id, balance, normal, version FROM accounts WHERE id IN ({}) ORDER BY id{}",
-            placeholders(ids.len(), 1),
+            placeholders(self.backend(), ids.len(), 1),
             self.backend().for_update()
         );
         let mut q = sqlx::query_as::<_, (i64, i64, i64, i64)>(&sql);
@@ -748,7 +749,7 @@ impl<'c> Batch<'c> {
             for chunk in deltas.chunks(5000) {
                 let sql = format!(
                     "SELECT id FROM accounts WHERE id IN ({}) ORDER BY id FOR UPDATE",
-                    placeholders(chunk.len(), 1)
+                    placeholders(self.backend(), chunk.len(), 1)
                 );
                 let mut q = sqlx::query(&sql);
                 for (id, _, _) in chunk {
@@ -761,7 +762,7 @@ impl<'c> Batch<'c> {
             let sql = format!(
                 "UPDATE accounts SET balance = balance + v.column2, version = version + v.column3 \
                  FROM (VALUES {}) AS v WHERE accounts.id = v.column1",
-                cast_values(chunk.len(), 3)
+                bigint_values_clause(self.backend(), chunk.len(), 3, 1)
             );
             let mut q = sqlx::query(&sql);
             for (id, b, v) in chunk {
@@ -895,32 +896,6 @@ pub(crate) fn audit_canonical(
     s
 }
 
-/// `$start, $start+1, ...` for an IN list.
-pub(crate) fn placeholders(n: usize, start: usize) -> String {
-    (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(",")
-}
-
-/// VALUES rows whose columns are cast to BIGINT (PostgreSQL cannot infer parameter types there).
-fn cast_values(rows: usize, cols: usize) -> String {
-    let mut s = String::new();
-    let mut n = 1;
-    for r in 0..rows {
-        if r > 0 {
-            s.push(',');
-        }
-        s.push('(');
-        for c in 0..cols {
-            if c > 0 {
-                s.push(',');
-            }
-            s.push_str(&format!("CAST(${n} AS BIGINT)"));
-            n += 1;
-        }
-        s.push(')');
-    }
-    s
-}
-
 fn bind<'q>(
     q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
     v: V,
@@ -948,7 +923,7 @@ async fn insert_rows(
     };
     let per = (max_params / ncols).max(1);
     for chunk in rows.chunks(per) {
-        let sql = format!("INSERT INTO {table} ({cols}) VALUES {}", values_clause(chunk.len(), ncols, 1));
+        let sql = format!("INSERT INTO {table} ({cols}) VALUES {}", values_clause(backend, chunk.len(), ncols, 1));
         let mut q = sqlx::query(&sql);
         for row in chunk {
             for v in row {

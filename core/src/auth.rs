@@ -6,8 +6,11 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::types::Role;
 
-/// Something an actor may be allowed to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Something an actor may be allowed to do. The console shows its menus from these (through the
+/// session), but the core checks them on every call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
 pub enum Permission {
     /// Create users, change rules.
     Administer,
@@ -27,10 +30,30 @@ pub enum Permission {
     Transfer,
     /// Reverse a journal entry (a finance correction).
     Reverse,
-    /// Read cards, histories and members (masked).
+    /// Read cards and histories (masked).
     ReadCards,
+    /// Look members up by phone or ID number (a read of personal data: audited).
+    ReadMembers,
     /// Run `verify` and read the audit trail.
     Verify,
+}
+
+impl Permission {
+    /// Every permission, in menu order.
+    pub const ALL: &'static [Permission] = &[
+        Permission::Administer,
+        Permission::ManageMalls,
+        Permission::IssueCards,
+        Permission::ServiceCards,
+        Permission::TopUp,
+        Permission::Pay,
+        Permission::Refund,
+        Permission::Transfer,
+        Permission::Reverse,
+        Permission::ReadCards,
+        Permission::ReadMembers,
+        Permission::Verify,
+    ];
 }
 
 impl Role {
@@ -43,7 +66,7 @@ impl Role {
             Role::Admin => true,
             Role::Operator => matches!(
                 p,
-                IssueCards | ServiceCards | TopUp | Pay | Refund | Transfer | ReadCards
+                IssueCards | ServiceCards | TopUp | Pay | Refund | Transfer | ReadCards | ReadMembers
             ),
             Role::Finance => matches!(p, Reverse | ReadCards | Verify),
             Role::Auditor => matches!(p, ReadCards | Verify),
@@ -131,6 +154,11 @@ impl Actor {
                 format!("user {} has no access to mall {mall}", self.user),
             ))
         }
+    }
+
+    /// Every permission the actor's role grants (what the console's menu may show).
+    pub fn permissions(&self) -> Vec<Permission> {
+        Permission::ALL.iter().copied().filter(|p| self.role.allows(*p)).collect()
     }
 
     /// The built-in administrator (the CLI's default identity after `init`).

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use serde_json::{json, Value};
 
-use crate::auth::{Actor, Scope};
+use crate::auth::Actor;
 use crate::card_number::CardNumber;
 use crate::error::{Error, Result};
 use crate::money::Money;
@@ -17,6 +17,7 @@ use crate::{
     MerchantAddRequest, PayRequest, RefundRequest, ReverseRequest, TopUpRequest, TransferRequest,
     UserAddRequest,
 };
+use std::io::Read as _;
 
 const USAGE: &str = "usage: onecard [--db URL] [--json] [--as USER] <command>
   init [--sandbox]
@@ -34,6 +35,7 @@ const USAGE: &str = "usage: onecard [--db URL] [--json] [--as USER] <command>
   reverse ENTRY_ID --reason R --ref REF
   verify | anchor
   user add NAME --role ROLE [--scope mall:CODE|region:R|merchant:ID]... | user list
+  user password NAME --password-stdin | user lock NAME | user unlock NAME
   rule set NAME VALUE | rule list
   bench [--payments N] [--clients N]";
 
@@ -45,7 +47,7 @@ struct Args {
 }
 
 /// Flags that take no value.
-const SWITCHES: &[&str] = &["--json", "--sandbox", "--help"];
+const SWITCHES: &[&str] = &["--json", "--sandbox", "--help", "--password-stdin"];
 
 fn usage(msg: impl Into<String>) -> Error {
     Error::new("usage", format!("{}\n{USAGE}", msg.into()))
@@ -382,26 +384,40 @@ async fn card(core: &Core, actor: &Actor, a: &mut Args) -> Result<Value> {
 }
 
 async fn user_cmd(core: &Core, actor: &Actor, a: &mut Args) -> Result<Value> {
-    match a.word("user subcommand")?.as_str() {
+    let sub = a.word("user subcommand")?;
+    match sub.as_str() {
         "add" => {
             let name = a.word("NAME")?;
             let role = Role::parse(&a.need("--role")?)?;
-            let scopes = a.take_all("--scope").iter().map(|s| Scope::parse(s)).collect::<Result<Vec<_>>>()?;
+            let scopes = a.take_all("--scope");
             a.done()?;
-            core.user_add(actor, UserAddRequest { name, role, scopes }).await
+            let r = UserAddRequest { name, role, scopes, password: None };
+            Ok(to_json(&core.user_add(actor, r).await?))
+        }
+        "password" => {
+            let name = a.word("NAME")?;
+            // Never on the command line (shell history, ps): only from stdin.
+            if !a.switch("--password-stdin") {
+                return Err(usage("user password NAME --password-stdin (the password is read from stdin)"));
+            }
+            a.done()?;
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .map_err(|e| Error::new("usage", format!("cannot read the password from stdin: {e}")))?;
+            let password = password.strip_suffix('\n').unwrap_or(&password);
+            let password = password.strip_suffix('\r').unwrap_or(password);
+            core.user_set_password(actor, &name, password).await?;
+            Ok(json!({"user": name, "password_set": true}))
         }
         "list" => {
             a.done()?;
-            actor.require(crate::auth::Permission::Administer)?;
-            let rows: Vec<(String, String, String, i64)> =
-                sqlx::query_as("SELECT name, role, scopes, active FROM users ORDER BY name")
-                    .fetch_all(&core.db().pool)
-                    .await?;
-            let users: Vec<Value> = rows
-                .into_iter()
-                .map(|(n, r, s, act)| json!({"user": n, "role": r, "scopes": s.split(',').filter(|x| !x.is_empty()).collect::<Vec<_>>(), "active": act != 0}))
-                .collect();
-            Ok(json!({ "users": users }))
+            Ok(json!({ "users": core.user_list(actor).await? }))
+        }
+        "lock" | "unlock" => {
+            let name = a.word("NAME")?;
+            a.done()?;
+            Ok(to_json(&core.user_lock(actor, &name, sub == "lock").await?))
         }
         s => Err(usage(format!("unknown user subcommand {s:?}"))),
     }

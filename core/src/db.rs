@@ -53,7 +53,10 @@ pub struct Db {
 }
 
 /// The migrations, in order. Never edit one after release; add a new file.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_ledger.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_ledger.sql")),
+    (2, include_str!("../migrations/0002_console.sql")),
+];
 
 /// `$ONECARD_DB`, else the SQLite file the console uses in the OS data directory.
 pub fn default_db_url() -> Result<String> {

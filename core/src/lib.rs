@@ -16,6 +16,7 @@ pub mod money;
 mod read;
 pub mod rules;
 pub mod types;
+pub mod users;
 pub mod verify;
 
 use std::sync::Arc;
@@ -24,11 +25,12 @@ pub use db::default_db_url;
 pub use engine::{
     BatchIssueRequest, BatchIssued, CardAction, CardActionRequest, CardChange, CardInfo, Holder,
     IssueRequest, MallAddRequest, MerchantAddRequest, Movement, PayRequest, RefundRequest,
-    ReverseRequest, TopUpRequest, TransferRequest, UserAddRequest,
+    ReverseRequest, TopUpRequest, TransferRequest,
 };
 pub use read::Activity;
 
 use auth::{Actor, Scope};
+pub use users::{AuthInfo, Session, UserAddRequest, UserInfo};
 use clock::Clock;
 use crypto::{KeySource, Pii};
 use db::{Backend, Db};
@@ -158,13 +160,28 @@ impl Core {
                     .execute(&mut *tx)
                     .await?;
                 }
+                // Production: no password until the console's first start asks for one (or
+                // `user password admin --password-stdin`). A sandbox ships a demo password that
+                // its login screen shows.
+                let demo_hash = if sandbox {
+                    Some(users::hash_password(users::DEMO_PASSWORD)?)
+                } else {
+                    None
+                };
                 sqlx::query(
-                    "INSERT INTO users (name, role, scopes, active, created_at) \
-                     VALUES ('admin', 'admin', '', 1, $1)",
+                    "INSERT INTO users (name, role, scopes, password_hash, active, created_at) \
+                     VALUES ('admin', 'admin', '', $1, 1, $2)",
                 )
+                .bind(demo_hash.clone())
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
+                if demo_hash.is_some() {
+                    sqlx::query("INSERT INTO meta (key, value) VALUES ('demo_password', $1)")
+                        .bind(users::DEMO_PASSWORD)
+                        .execute(&mut *tx)
+                        .await?;
+                }
             }
         }
         tx.commit().await?;
@@ -293,15 +310,15 @@ impl Core {
 
     /// The user `name` as an actor (`unknown_user`, or `forbidden` when deactivated).
     pub async fn actor(&self, name: &str) -> Result<Actor> {
-        let row: Option<(String, String, i64)> =
-            sqlx::query_as("SELECT role, scopes, active FROM users WHERE name = $1")
+        let row: Option<(String, String, i64, i64)> =
+            sqlx::query_as("SELECT role, scopes, active, locked FROM users WHERE name = $1")
                 .bind(name)
                 .fetch_optional(&self.ctx.db.pool)
                 .await?;
-        let (role, scopes, active) =
+        let (role, scopes, active, locked) =
             row.ok_or_else(|| Error::new("unknown_user", format!("no user {name:?}")))?;
-        if active == 0 {
-            return Err(Error::new("forbidden", format!("user {name} is deactivated")));
+        if active == 0 || locked != 0 {
+            return Err(Error::new("forbidden", format!("user {name} is locked")));
         }
         let scopes = scopes
             .split(',')
@@ -381,11 +398,6 @@ impl Core {
         r: MerchantAddRequest,
     ) -> Result<serde_json::Value> {
         json(self.submit(actor, Op::MerchantAdd(r)).await?)
-    }
-
-    /// Adds a user.
-    pub async fn user_add(&self, actor: &Actor, r: UserAddRequest) -> Result<serde_json::Value> {
-        json(self.submit(actor, Op::UserAdd(r)).await?)
     }
 
     /// Changes a rule.

@@ -8,7 +8,7 @@ use super::batch::{Batch, CardSt, PaySt, V};
 use super::{
     BatchIssueRequest, BatchIssued, CardAction, CardActionRequest, CardChange, IssueRequest,
     MallAddRequest, MerchantAddRequest, Movement, Op, Outcome, PayRequest, RefundRequest,
-    ReverseRequest, TopUpRequest, TransferRequest, UserAddRequest,
+    ReverseRequest, TopUpRequest, TransferRequest,
 };
 use crate::auth::{Actor, Permission};
 use crate::card_number::{mask_card, CardNumber};
@@ -93,9 +93,13 @@ impl Batch<'_> {
                 actor.require(Permission::ManageMalls)?;
                 self.merchant_add(r, actor).await.map(Outcome::Json)
             }
-            Op::UserAdd(r) => {
-                actor.require(Permission::Administer)?;
-                self.user_add(r, actor).await.map(Outcome::Json)
+            Op::User(u) => {
+                // Setup and sign-in outcomes are recorded on the system's behalf by users.rs;
+                // everything else is an administrator's act.
+                if !matches!(u, super::UserOp::Setup { .. } | super::UserOp::LoginAttempt { .. }) {
+                    actor.require(Permission::Administer)?;
+                }
+                self.user_op(u, actor).await.map(Outcome::Json)
             }
             Op::RuleSet { name, value } => {
                 actor.require(Permission::Administer)?;
@@ -873,27 +877,6 @@ impl Batch<'_> {
         }))
     }
 
-    async fn user_add(&mut self, r: &UserAddRequest, actor: &Actor) -> Result<serde_json::Value> {
-        check_code("user name", &r.name)?;
-        let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE name = $1")
-            .bind(r.name.clone())
-            .fetch_one(&mut *self.tx)
-            .await?;
-        if exists > 0 {
-            return Err(Error::new("user_exists", format!("user {} already exists", r.name)));
-        }
-        let scopes: Vec<String> = r.scopes.iter().map(|s| s.to_text()).collect();
-        sqlx::query("INSERT INTO users (name, role, scopes, active, created_at) VALUES ($1, $2, $3, 1, $4)")
-            .bind(r.name.clone())
-            .bind(r.role.as_str())
-            .bind(scopes.join(","))
-            .bind(self.now)
-            .execute(&mut *self.tx)
-            .await?;
-        self.audit(actor, "user.add", &r.name, &format!("{} {}", r.role.as_str(), scopes.join(",")))?;
-        Ok(serde_json::json!({"user": r.name, "role": r.role, "scopes": scopes}))
-    }
-
     async fn rule_set(&mut self, name: &str, value: &str, actor: &Actor) -> Result<serde_json::Value> {
         let mut rules = self.rules.clone();
         rules.set(name, value)?;
@@ -960,7 +943,7 @@ fn check_reference(r: &str) -> Result<()> {
     Ok(())
 }
 
-fn check_code(what: &str, s: &str) -> Result<()> {
+pub(crate) fn check_code(what: &str, s: &str) -> Result<()> {
     if s.is_empty() || s.len() > 32 || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
         return Err(Error::new(
             "invalid_code",

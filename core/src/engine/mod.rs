@@ -11,6 +11,7 @@
 mod apply;
 mod batch;
 mod ids;
+mod users;
 
 use std::sync::Arc;
 
@@ -19,15 +20,16 @@ use tokio::sync::{mpsc, oneshot, Mutex};
 
 pub(crate) use batch::{audit_canonical, entry_canonical, Batch};
 pub(crate) use ids::IdAlloc;
+pub(crate) use users::UserOp;
 
-use crate::auth::{Actor, Scope};
+use crate::auth::Actor;
 use crate::card_number::CardNumber;
 use crate::clock::Clock;
 use crate::crypto::Pii;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::money::Money;
-use crate::types::{CardType, Category, Channel, CityTier, Funding, Medium, PayerType, Role};
+use crate::types::{CardType, Category, Channel, CityTier, Funding, Medium, PayerType};
 
 /// Top up a card through a payment channel.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -221,17 +223,6 @@ pub struct MerchantAddRequest {
     pub category: Category,
 }
 
-/// Add a user.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct UserAddRequest {
-    /// Login name.
-    pub name: String,
-    /// Role.
-    pub role: Role,
-    /// Scopes (empty = whole group).
-    pub scopes: Vec<Scope>,
-}
-
 /// The result of a money movement.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Movement {
@@ -358,7 +349,7 @@ pub(crate) enum Op {
     Card(CardActionRequest),
     MallAdd(MallAddRequest),
     MerchantAdd(MerchantAddRequest),
-    UserAdd(UserAddRequest),
+    User(UserOp),
     RuleSet { name: String, value: String },
 }
 

@@ -12,3 +12,7 @@ CREATE INDEX cards_status ON cards (status, number);
 CREATE INDEX cards_type ON cards (card_type, number);
 CREATE INDEX cards_mall ON cards (mall, number);
 CREATE INDEX cards_issued ON cards (issued_at, id);
+-- The overview counts expired anonymous cards; registered cards never expire.
+CREATE INDEX cards_expires ON cards (expires_on) WHERE expires_on IS NOT NULL;
+-- The cards of one batch sale, for exporting their numbers to the buyer.
+CREATE INDEX cards_issue_ref ON cards (issue_ref) WHERE issue_ref IS NOT NULL;

@@ -22,6 +22,7 @@ const SERIAL_MODULUS: u64 = 1_000_000_000_000;
 
 /// A 19-digit card number whose last digit is a valid Luhn check digit.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CardNumber(String);
 
 impl CardNumber {

@@ -26,7 +26,8 @@ const USAGE: &str = "usage: onecard [--db URL] [--json] [--as USER] <command>
   card issue --type physical|virtual|cobrand [--holder-name N --id-number X --phone P] [--mall CODE]
   card batch-issue --type TYPE --count N [--face-value AMOUNT] --ref REF [--buyer-name N --buyer-id X]
                    [--channel C --payer-type person|company --payer-name N --funding debit|credit] [--mall CODE]
-  card show CARD | card list [--status S] [--limit N] [--after CARD] | card history CARD | card qr CARD
+  card show CARD | card history CARD | card qr CARD
+  card list [--status S] [--type T] [--mall CODE] [--phone P] [--number DIGITS] [--limit N] [--after CURSOR]
   card freeze|unfreeze|report-loss|close CARD [--reason R] [--ref REF] | card replace CARD [--ref REF] | card extend CARD
   topup CARD AMOUNT --channel CHANNEL --ref REF [--payer-type person|company] [--payer-name N] [--funding debit|credit]
   pay CARD AMOUNT --merchant ID --medium nfc|qr|ecny --ref REF [--qr-payload P] [--checkout-seconds N]
@@ -347,12 +348,19 @@ async fn card(core: &Core, actor: &Actor, a: &mut Args) -> Result<Value> {
             Ok(to_json(&core.card_show(actor, &c).await?))
         }
         "list" => {
-            let status = a.take("--status").map(|s| CardStatus::parse(&s)).transpose()?;
-            let limit = a.take("--limit").map(|s| int(&s, "--limit")).transpose()?.unwrap_or(50);
-            let after = a.take("--after").map(|s| CardNumber::parse(&s)).transpose()?;
+            let q = crate::read::CardQuery {
+                status: a.take("--status").map(|s| CardStatus::parse(&s)).transpose()?,
+                card_type: a.take("--type").map(|s| CardType::parse(&s)).transpose()?,
+                mall: a.take("--mall"),
+                phone: a.take("--phone"),
+                number: a.take("--number"),
+                after: a.take("--after"),
+                limit: a.take("--limit").map(|s| int(&s, "--limit")).transpose()?.unwrap_or(50),
+                ..Default::default()
+            };
             a.done()?;
-            let cards = core.card_list(actor, status, after.as_ref(), limit).await?;
-            Ok(json!({"cards": cards, "count": cards.len()}))
+            let page = core.card_list(actor, &q).await?;
+            Ok(json!({"cards": page.rows, "count": page.rows.len(), "next": page.next}))
         }
         "history" => {
             let c = CardNumber::parse(&a.word("CARD")?)?;
@@ -363,7 +371,7 @@ async fn card(core: &Core, actor: &Actor, a: &mut Args) -> Result<Value> {
         "qr" => {
             let c = CardNumber::parse(&a.word("CARD")?)?;
             a.done()?;
-            Ok(json!({"card": c.as_str(), "qr_payload": core.card_qr(actor, &c).await?, "expires_in": 60}))
+            Ok(json!({"card": c.as_str(), "qr_payload": core.card_qr(actor, &c).await?.payload, "expires_in": crate::read::QR_TTL_SECONDS}))
         }
         "freeze" | "unfreeze" | "report-loss" | "close" | "replace" | "extend" => {
             let action = match sub.as_str() {

@@ -67,6 +67,12 @@ pub fn business_day(micros: i64) -> NaiveDate {
     utc.with_timezone(&shanghai()).date_naive()
 }
 
+/// The first microsecond of a business day (00:00 Asia/Shanghai).
+pub fn day_start_micros(day: NaiveDate) -> i64 {
+    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    midnight.and_utc().timestamp_micros() - 8 * 3600 * 1_000_000
+}
+
 /// An instant as RFC 3339 in Asia/Shanghai time (what people read).
 pub fn format_micros(micros: i64) -> String {
     let utc = DateTime::<Utc>::from_timestamp_micros(micros).unwrap_or_default();
@@ -102,6 +108,15 @@ mod tests {
         // 2026-01-01T16:30:00Z is 2026-01-02 00:30 in Shanghai.
         let t = DateTime::parse_from_rfc3339("2026-01-01T16:30:00Z").unwrap().timestamp_micros();
         assert_eq!(business_day(t).to_string(), "2026-01-02");
+    }
+
+    #[test]
+    fn day_start_is_shanghai_midnight() {
+        let d = NaiveDate::from_ymd_opt(2026, 1, 2).unwrap();
+        let t = DateTime::parse_from_rfc3339("2026-01-01T16:00:00Z").unwrap().timestamp_micros();
+        assert_eq!(day_start_micros(d), t);
+        assert_eq!(business_day(day_start_micros(d)), d);
+        assert_eq!(business_day(day_start_micros(d) - 1).to_string(), "2026-01-01");
     }
 
     #[test]

@@ -106,13 +106,50 @@ pub fn display_url(url: &str) -> String {
     }
 }
 
+/// The keychain account under which the console keeps the password of a PostgreSQL URL.
+pub fn pg_password_account(url: &str) -> String {
+    format!("pg:{}", display_url(url))
+}
+
+/// A PostgreSQL URL without a password gets the one the console saved in the OS keychain, if
+/// any (DESIGN: the password lives in the keychain, never in a file). Anything else is returned
+/// as it is, and so is the URL when the keychain cannot be reached (trust auth and PGPASSFILE
+/// still work then).
+fn with_saved_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    if !scheme.starts_with("postgres") {
+        return url.to_string();
+    }
+    let Some((userinfo, host)) = rest.split_once('@') else { return url.to_string() };
+    if userinfo.contains(':') || std::env::var_os("PGPASSWORD").is_some() {
+        return url.to_string();
+    }
+    match crate::crypto::secret_get("onecard", &pg_password_account(url)) {
+        Ok(Some(pw)) => format!("{scheme}://{userinfo}:{}@{host}", percent_encode(&pw)),
+        _ => url.to_string(),
+    }
+}
+
+/// Percent-encodes everything but unreserved characters (RFC 3986), for a URL's userinfo.
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 impl Db {
     /// Opens a pool. SQLite files are created when missing (init decides whether that is fine).
     pub async fn connect(url: &str) -> Result<Db> {
         sqlx::any::install_default_drivers();
         let url = normalize_url(url);
         let backend = if url.starts_with("sqlite:") { Backend::Sqlite } else { Backend::Postgres };
-        let mut conn_url = url.clone();
+        let mut conn_url = if backend == Backend::Postgres { with_saved_password(&url) } else { url.clone() };
         if backend == Backend::Sqlite {
             if let Some(path) = sqlite_path(&url) {
                 if let Some(dir) = path.parent() {
@@ -347,6 +384,12 @@ mod tests {
     fn display_url_hides_password() {
         assert_eq!(display_url("postgres://u:secret@h:5432/db"), "postgres://u@h:5432/db");
         assert_eq!(display_url("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
+    }
+
+    #[test]
+    fn percent_encoding_keeps_unreserved() {
+        assert_eq!(percent_encode("a-b_c.d~e"), "a-b_c.d~e");
+        assert_eq!(percent_encode("p@ss:w/rd"), "p%40ss%3Aw%2Frd");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod bench;
+pub mod catalog;
 pub mod card_number;
 pub mod cli;
 pub mod clock;
@@ -12,8 +13,11 @@ pub mod crypto;
 pub mod db;
 mod engine;
 pub mod error;
+pub mod export;
+pub mod members;
 pub mod money;
-mod read;
+pub mod overview;
+pub mod read;
 pub mod rules;
 pub mod types;
 pub mod users;
@@ -24,10 +28,10 @@ use std::sync::Arc;
 pub use db::default_db_url;
 pub use engine::{
     BatchIssueRequest, BatchIssued, CardAction, CardActionRequest, CardChange, CardInfo, Holder,
-    IssueRequest, MallAddRequest, MerchantAddRequest, Movement, PayRequest, RefundRequest,
+    IssueRequest, JobControl, JobProgress, MallAddRequest, MerchantAddRequest, Movement, PayRequest, RefundRequest,
     ReverseRequest, TopUpRequest, TransferRequest,
 };
-pub use read::Activity;
+pub use read::{Activity, CardPage, CardQuery, CardSort, PaymentInfo, QrCode};
 
 use auth::{Actor, Scope};
 pub use users::{AuthInfo, Session, UserAddRequest, UserInfo};
@@ -328,11 +332,6 @@ impl Core {
         Ok(Actor { user: name.to_string(), role: Role::parse(&role)?, scopes })
     }
 
-    /// How many cards exist.
-    pub async fn card_count(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM cards").fetch_one(&self.ctx.db.pool).await?)
-    }
-
     async fn submit(&self, actor: &Actor, op: Op) -> Result<Outcome> {
         self.engine.submit(actor, op).await
     }
@@ -372,7 +371,21 @@ impl Core {
 
     /// Sells a batch of anonymous cards in one transaction.
     pub async fn batch_issue(&self, actor: &Actor, r: BatchIssueRequest) -> Result<BatchIssued> {
-        match self.submit(actor, Op::BatchIssue(r)).await? {
+        self.batch_issue_with(actor, r, None).await
+    }
+
+    /// [`Core::batch_issue`] reporting progress to `control`, which can also cancel it: a
+    /// cancelled batch writes nothing (it runs in a transaction of its own).
+    pub async fn batch_issue_with(
+        &self,
+        actor: &Actor,
+        r: BatchIssueRequest,
+        control: Option<JobControl>,
+    ) -> Result<BatchIssued> {
+        if let Some(c) = &control {
+            c.report(0, u64::from(r.count), "queued");
+        }
+        match self.submit(actor, Op::BatchIssue(r, control)).await? {
             Outcome::Batch(b) => Ok(b),
             o => Err(unexpected(o)),
         }

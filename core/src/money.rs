@@ -23,7 +23,8 @@ const MAX_FEN: i64 = 1_000_000_000_000;
 /// Values built by [`Money::parse`] are never negative; [`Money::from_fen`] may carry a negative
 /// value so that reports can show differences.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct Money(i64);
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Money(#[cfg_attr(feature = "ts", ts(type = "string"))] i64);
 
 impl Money {
     /// No money at all.

@@ -9,6 +9,7 @@ use crate::money::Money;
 
 /// The rule set in force.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Rules {
     /// Highest balance of a registered card (default 5,000.00).
     pub balance_cap_registered: Money,

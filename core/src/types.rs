@@ -235,6 +235,7 @@ macro_rules! vocabulary {
         #[derive(
             Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
         )]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
         #[serde(rename_all = "snake_case")]
         pub enum $name {
             $( $(#[$vmeta])* $variant, )+
@@ -408,6 +409,7 @@ vocabulary! {
 
 /// The tier (1 to 4) of the city an outlet is in; rules such as limits can differ by tier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CityTier(u8);
 
 impl CityTier {

@@ -142,6 +142,26 @@ fn store_file(path: &Path, key: &DataKey) -> Result<()> {
     Ok(())
 }
 
+/// Another secret kept in the OS keychain under `service`/`account` (the console's PostgreSQL
+/// password). `Ok(None)`: the keychain works and has no such entry; an unreachable keychain is
+/// an error the caller decides about.
+pub fn secret_get(service: &str, account: &str) -> Result<Option<String>> {
+    let src = KeySource::Keychain { service: service.into(), account: account.into() };
+    match keychain_entry(&src, service, account)?.get_password() {
+        Ok(v) => Ok(Some(v)),
+        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(e) => Err(keychain_error(&src, &e)),
+    }
+}
+
+/// Stores (replacing) a secret in the OS keychain.
+pub fn secret_set(service: &str, account: &str, value: &str) -> Result<()> {
+    let src = KeySource::Keychain { service: service.into(), account: account.into() };
+    keychain_entry(&src, service, account)?
+        .set_password(value)
+        .map_err(|e| keychain_error(&src, &e))
+}
+
 fn exists(src: &KeySource) -> Error {
     Error::new(
         "key_exists",

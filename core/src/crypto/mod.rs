@@ -13,7 +13,7 @@
 mod keystore;
 mod pii;
 
-pub use keystore::{load_key, load_or_create_key, store_key, KeySource};
+pub use keystore::{load_key, load_or_create_key, secret_get, secret_set, store_key, KeySource};
 pub use pii::{new_qr_nonce, Pii, QrToken};
 
 use std::fmt;

@@ -15,13 +15,11 @@ use crate::card_number::{mask_card, CardNumber};
 use crate::crypto::{sm3_hex, Pii};
 use crate::error::{Error, Result};
 use crate::money::Money;
-use crate::types::{Channel, Funding, HolderName, IdNumber, PayerType, Phone};
+use crate::types::{CardStatus, Channel, Funding, HolderName, IdNumber, PayerType, Phone};
 
 /// The issuer identification number every card number starts with.
 pub(crate) const IIN: &str = "990088";
 
-/// How long a QR payload stays valid, in seconds.
-pub(crate) const QR_TTL_SECONDS: i64 = 60;
 
 impl Batch<'_> {
     /// Runs one job.
@@ -67,8 +65,12 @@ impl Batch<'_> {
                 actor.require(Permission::IssueCards)?;
                 self.issue(r, actor).await.map(Outcome::Card)
             }
-            Op::BatchIssue(r) => {
+            Op::BatchIssue(r, ctl) => {
                 actor.require(Permission::IssueCards)?;
+                if let Some(c) = ctl {
+                    c.check()?;
+                    self.control = Some(c.clone());
+                }
                 idempotent!("batch_issue", &r.reference, r, self.batch_issue(r, actor), Outcome::Batch)
             }
             Op::Card(r) => {
@@ -100,6 +102,14 @@ impl Batch<'_> {
                     actor.require(Permission::Administer)?;
                 }
                 self.user_op(u, actor).await.map(Outcome::Json)
+            }
+            Op::BindCard { member, card } => {
+                actor.require(Permission::ServiceCards)?;
+                self.bind_card(*member, card, actor).await.map(Outcome::Card)
+            }
+            Op::Audit { action, subject } => {
+                self.audit(actor, action, subject, "")?;
+                Ok(Outcome::Json(serde_json::Value::Null))
             }
             Op::RuleSet { name, value } => {
                 actor.require(Permission::Administer)?;
@@ -327,7 +337,7 @@ impl Batch<'_> {
         if token.issued_unix > now + 5 {
             return Err(Error::new("qr_invalid", "the QR code was issued in the future"));
         }
-        if now - token.issued_unix > QR_TTL_SECONDS {
+        if now - token.issued_unix > crate::read::QR_TTL_SECONDS {
             return Err(Error::new("qr_expired", "the QR code has expired; refresh it on the phone"));
         }
         if self.qr_used(&token.nonce).await? {
@@ -592,10 +602,15 @@ impl Batch<'_> {
     pub(crate) fn card_info(&self, c: &CardSt, holder: Option<(String, String)>) -> super::CardInfo {
         let expired = c.status == "active" && c.expires_on.is_some_and(|e| self.today > e);
         super::CardInfo {
+            id: c.id,
             card: c.number.clone(),
             card_type: c.card_type,
             registered: c.registered,
-            status: if expired { "expired".into() } else { c.status.clone() },
+            status: if expired {
+                CardStatus::Expired
+            } else {
+                CardStatus::parse(&c.status).unwrap_or(CardStatus::Active)
+            },
             balance: Money::from_fen(self.balance(c.account_id)),
             expires_on: c.expires_on.map(|d| d.to_string()),
             mall: c.mall.clone(),
@@ -812,6 +827,35 @@ impl Batch<'_> {
         change.balance = Money::from_fen(self.balance(c.account_id));
         change.expires_on = c.expires_on.map(|d| d.to_string());
         Ok(change)
+    }
+
+    async fn bind_card(&mut self, member: i64, card: &CardNumber, actor: &Actor) -> Result<super::CardInfo> {
+        let mut c = self.card(card.as_str()).await?;
+        let masked = mask_card(&c.number);
+        if let Some(m) = &c.mall {
+            let region = self.mall_region(m).await?;
+            actor.require_mall(m, &region)?;
+        }
+        if c.registered {
+            return Err(Error::new("card_registered", format!("card {masked} already has a holder")));
+        }
+        self.usable(&c)?;
+        let holder: Option<(String, String)> =
+            sqlx::query_as("SELECT name_masked, phone_masked FROM members WHERE id = $1")
+                .bind(member)
+                .fetch_optional(&mut *self.tx)
+                .await?;
+        let holder =
+            holder.ok_or_else(|| Error::new("member_not_found", format!("no member {member}")))?;
+        // A registered card's cap is the higher one, so the balance always fits; the card
+        // stops expiring because registered cards have no validity limit.
+        c.registered = true;
+        c.member_id = Some(member);
+        c.expires_on = None;
+        self.update_card(c.clone());
+        self.add_activity(&c, "bind", 0, None, actor, &format!("member {member}"));
+        self.audit(actor, "card.bind", &masked, &format!("member {member}"))?;
+        Ok(self.card_info(&c, Some(holder)))
     }
 
     async fn mall_add(&mut self, r: &MallAddRequest, actor: &Actor) -> Result<serde_json::Value> {

@@ -128,6 +128,8 @@ pub(crate) struct Batch<'c> {
     refund_deltas: HashMap<i64, i64>,
     card_updates: Vec<i64>,
     new_cards: HashSet<i64>,
+    /// The control of the long job this transaction runs (alone), if any.
+    pub control: Option<super::JobControl>,
 }
 
 impl<'c> Batch<'c> {
@@ -176,6 +178,7 @@ impl<'c> Batch<'c> {
             refund_deltas: HashMap::new(),
             card_updates: Vec::new(),
             new_cards: HashSet::new(),
+            control: None,
         })
     }
 
@@ -552,6 +555,8 @@ impl<'c> Batch<'c> {
             if let Some(rows) = self.rows.get_mut("cards") {
                 for row in rows.iter_mut() {
                     if matches!(row[0], V::I(id) if id == c.id) {
+                        row[3] = V::I(i64::from(c.registered));
+                        row[4] = V::NI(c.member_id);
                         row[6] = V::T(c.status.clone());
                         row[9] = V::NT(c.expires_on.map(|d| d.to_string()));
                         row[10] = V::NI(c.replaced_by);
@@ -735,9 +740,13 @@ impl<'c> Batch<'c> {
 
     /// Writes everything queued with multi-row statements and commits.
     pub async fn flush_and_commit(mut self) -> Result<(), TxError> {
+        let total: u64 = self.rows.values().map(|r| r.len() as u64).sum();
+        let mut done = 0;
         for (table, cols) in TABLES {
             if let Some(rows) = self.rows.remove(table) {
-                insert_rows(&mut self.tx, table, cols, rows, self.ctx.db.backend).await?;
+                let n = rows.len() as u64;
+                insert_rows(&mut self.tx, table, cols, rows, self.ctx.db.backend, self.control.as_ref(), done, total).await?;
+                done += n;
             }
         }
         let mut deltas: Vec<(i64, i64, i64)> =
@@ -781,10 +790,15 @@ impl<'c> Batch<'c> {
         for id in std::mem::take(&mut self.card_updates) {
             let Some(n) = self.card_numbers.get(&id) else { continue };
             let Some(c) = self.cards.get(n) else { continue };
-            sqlx::query("UPDATE cards SET status = $1, expires_on = $2, replaced_by = $3 WHERE id = $4")
+            sqlx::query(
+                "UPDATE cards SET status = $1, expires_on = $2, replaced_by = $3, registered = $4, \
+                 member_id = $5 WHERE id = $6",
+            )
                 .bind(c.status.clone())
                 .bind(c.expires_on.map(|d| d.to_string()))
                 .bind(c.replaced_by)
+                .bind(i64::from(c.registered))
+                .bind(c.member_id)
                 .bind(id)
                 .execute(&mut *self.tx)
                 .await?;
@@ -800,7 +814,17 @@ impl<'c> Batch<'c> {
         .bind(self.chain.id)
         .execute(&mut *self.tx)
         .await?;
+        if let Some(c) = &self.control {
+            // The last moment a cancel can still undo everything: after this the job is done.
+            if let Err(e) = c.check() {
+                self.tx.rollback().await?;
+                return Err(e.into());
+            }
+        }
         self.tx.commit().await?;
+        if let Some(c) = &self.control {
+            c.report(total, total, "committed");
+        }
         Ok(())
     }
 }
@@ -908,21 +932,33 @@ fn bind<'q>(
     }
 }
 
-/// Multi-row INSERT in chunks that stay under both backends' parameter limits.
+/// Multi-row INSERT in chunks that stay under both backends' parameter limits. Under a job
+/// control, chunks are smaller and each reports progress and is a point where a cancel stops.
+#[allow(clippy::too_many_arguments)]
 async fn insert_rows(
     tx: &mut Transaction<'static, Any>,
     table: &str,
     cols: &str,
     rows: Vec<Vec<V>>,
     backend: Backend,
+    control: Option<&super::JobControl>,
+    done_before: u64,
+    total: u64,
 ) -> Result<(), TxError> {
     let ncols = cols.split(',').count();
-    let max_params = match backend {
-        Backend::Sqlite => 32_000,
-        Backend::Postgres => 60_000,
+    let max_params = match (backend, control.is_some()) {
+        (_, true) => 4_000,
+        (Backend::Sqlite, false) => 32_000,
+        (Backend::Postgres, false) => 60_000,
     };
     let per = (max_params / ncols).max(1);
+    let mut done = done_before;
     for chunk in rows.chunks(per) {
+        if let Some(c) = control {
+            c.check()?;
+            c.report(done, total, "writing");
+        }
+        done += chunk.len() as u64;
         let sql = format!("INSERT INTO {table} ({cols}) VALUES {}", values_clause(backend, chunk.len(), ncols, 1));
         let mut q = sqlx::query(&sql);
         for row in chunk {

@@ -29,10 +29,11 @@ use crate::crypto::Pii;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::money::Money;
-use crate::types::{CardType, Category, Channel, CityTier, Funding, Medium, PayerType};
+use crate::types::{CardStatus, CardType, Category, Channel, CityTier, Funding, Medium, PayerType};
 
 /// Top up a card through a payment channel.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TopUpRequest {
     /// The card to load.
     pub card: CardNumber,
@@ -52,18 +53,21 @@ pub struct TopUpRequest {
 
 /// Pay at a merchant with a card.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PayRequest {
     /// The paying card.
     pub card: CardNumber,
     /// How much.
     pub amount: Money,
     /// The payee.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub merchant: i64,
     /// How the card was presented (recorded, not checked against the card type).
     pub medium: Medium,
     /// A signed QR payload shown by a virtual card; verified when present.
     pub qr_payload: Option<String>,
     /// Seconds from checkout start to payment, when the till measured it.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub checkout_seconds: Option<i64>,
     /// Idempotency reference.
     pub reference: String,
@@ -71,8 +75,10 @@ pub struct PayRequest {
 
 /// Refund (part of) a payment back to its card.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RefundRequest {
     /// The payment being refunded.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub payment_id: i64,
     /// How much (total refunds never exceed the payment).
     pub amount: Money,
@@ -82,6 +88,7 @@ pub struct RefundRequest {
 
 /// Move balance from one card to another.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TransferRequest {
     /// Paying card.
     pub from: CardNumber,
@@ -95,8 +102,10 @@ pub struct TransferRequest {
 
 /// Reverse a journal entry with a new, opposite entry.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ReverseRequest {
     /// The entry to reverse.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub entry_id: i64,
     /// Why (required, audited).
     pub reason: String,
@@ -106,6 +115,7 @@ pub struct ReverseRequest {
 
 /// The real-name details of a registered card's holder (raw input; validated by the core).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Holder {
     /// Full name.
     pub name: String,
@@ -117,6 +127,7 @@ pub struct Holder {
 
 /// Issue one card.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct IssueRequest {
     /// Physical, virtual or cobrand.
     pub card_type: CardType,
@@ -128,6 +139,7 @@ pub struct IssueRequest {
 
 /// Sell N anonymous cards in one purchase.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BatchIssueRequest {
     /// Card type of every card.
     pub card_type: CardType,
@@ -155,6 +167,7 @@ pub struct BatchIssueRequest {
 
 /// A card service action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum CardAction {
     /// Stop all use until unfrozen.
@@ -187,6 +200,7 @@ impl CardAction {
 
 /// Apply a service action to a card.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CardActionRequest {
     /// The card.
     pub card: CardNumber,
@@ -201,6 +215,7 @@ pub struct CardActionRequest {
 
 /// Add a mall (and its region when new).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MallAddRequest {
     /// Short unique code.
     pub code: String,
@@ -214,6 +229,7 @@ pub struct MallAddRequest {
 
 /// Add an active merchant in one step (admins).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MerchantAddRequest {
     /// The mall it trades in.
     pub mall: String,
@@ -225,8 +241,10 @@ pub struct MerchantAddRequest {
 
 /// The result of a money movement.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Movement {
     /// The journal entry written.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub entry_id: i64,
     /// The card named first (for a refund, the refunded card).
     pub card: String,
@@ -238,27 +256,37 @@ pub struct Movement {
     pub replayed: bool,
     /// The payment (pay, refund).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional, as = "Option<f64>"))]
     pub payment_id: Option<i64>,
     /// The refund (refund).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional, as = "Option<f64>"))]
     pub refund_id: Option<i64>,
     /// The payee (pay).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional, as = "Option<f64>"))]
     pub merchant: Option<i64>,
     /// The receiving card (transfer, replace).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub to_card: Option<String>,
     /// The receiving card's balance after (transfer, replace).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub to_balance_after: Option<Money>,
     /// The entry reversed (reverse).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional, as = "Option<f64>"))]
     pub reverses: Option<i64>,
 }
 
 /// A card as shown outside its detail view.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CardInfo {
+    /// Internal id: the console's key for a row whose number is masked.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub id: i64,
     /// Full card number (the CLI and the card detail show it; lists mask it).
     pub card: String,
     /// physical / virtual / cobrand.
@@ -266,8 +294,8 @@ pub struct CardInfo {
     pub card_type: CardType,
     /// Registered (real-name) card.
     pub registered: bool,
-    /// active / frozen / lost / closed / expired.
-    pub status: String,
+    /// active / frozen / lost / closed / expired (derived from the expiry date).
+    pub status: CardStatus,
     /// Current balance.
     pub balance: Money,
     /// Anonymous cards' expiry (YYYY-MM-DD).
@@ -286,6 +314,7 @@ pub struct CardInfo {
 
 /// The result of a batch sale.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BatchIssued {
     /// The request's reference.
     pub reference: String,
@@ -298,6 +327,7 @@ pub struct BatchIssued {
     /// Total paid.
     pub total: Money,
     /// The loading entry (none when the face value is zero).
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub entry_id: Option<i64>,
     /// Stored answer to an earlier identical request.
     pub replayed: bool,
@@ -305,6 +335,7 @@ pub struct BatchIssued {
 
 /// The result of a card service action.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CardChange {
     /// The card acted on.
     pub card: String,
@@ -319,11 +350,69 @@ pub struct CardChange {
     /// Balance moved to the new card (replace) or paid out (close).
     pub moved: Money,
     /// The journal entry that moved it, if any money moved.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub entry_id: Option<i64>,
     /// Expiry afterwards (anonymous cards).
     pub expires_on: Option<String>,
     /// Stored answer to an earlier identical request.
     pub replayed: bool,
+}
+
+/// Progress of a long job (a batch sale now; imports and settlement later).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct JobProgress {
+    /// Units done (cards, rows...).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub done: u64,
+    /// Units in all.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub total: u64,
+    /// What it is doing: queued, checking, writing, committed.
+    pub stage: String,
+}
+
+/// Hooks of a long job: where its progress goes, and the flag that cancels it. A job cancelled
+/// before its commit writes nothing.
+#[derive(Clone)]
+pub struct JobControl {
+    progress: Arc<dyn Fn(JobProgress) + Send + Sync>,
+    cancel: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl JobControl {
+    /// A control reporting to `progress`.
+    pub fn new(progress: impl Fn(JobProgress) + Send + Sync + 'static) -> JobControl {
+        JobControl { progress: Arc::new(progress), cancel: Default::default() }
+    }
+
+    /// Asks the job to stop; it stops at its next check, at the latest before it commits.
+    pub fn cancel(&self) {
+        self.cancel.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether cancellation was asked for.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    pub(crate) fn report(&self, done: u64, total: u64, stage: &str) {
+        (self.progress)(JobProgress { done, total, stage: stage.to_string() });
+    }
+
+    pub(crate) fn check(&self) -> Result<()> {
+        if self.is_cancelled() {
+            Err(Error::new("cancelled", "the job was cancelled; nothing was written"))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl std::fmt::Debug for JobControl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "JobControl(cancelled: {})", self.is_cancelled())
+    }
 }
 
 /// What a write job answers.
@@ -345,15 +434,27 @@ pub(crate) enum Op {
     Transfer(TransferRequest),
     Reverse(ReverseRequest),
     Issue(IssueRequest),
-    BatchIssue(BatchIssueRequest),
+    BatchIssue(BatchIssueRequest, Option<JobControl>),
     Card(CardActionRequest),
     MallAdd(MallAddRequest),
     MerchantAdd(MerchantAddRequest),
     User(UserOp),
+    /// Bind an anonymous card to a member (it becomes registered).
+    BindCard { member: i64, card: CardNumber },
+    /// A chained audit record of a read of personal data.
+    Audit { action: String, subject: String },
     RuleSet { name: String, value: String },
 }
 
 impl Op {
+    /// The control of a long, cancellable job.
+    pub(crate) fn control(&self) -> Option<&JobControl> {
+        match self {
+            Op::BatchIssue(_, c) => c.as_ref(),
+            _ => None,
+        }
+    }
+
     /// Upper bounds of the ids this op may take, by allocator name, reserved before the
     /// transaction begins (a reservation inside it would be lost on rollback).
     fn id_needs(&self) -> [(&'static str, u64); 5] {
@@ -369,7 +470,7 @@ impl Op {
             _ => {
                 let cards = match self {
                     Op::Issue(_) | Op::Card(_) => 1,
-                    Op::BatchIssue(b) => u64::from(b.count),
+                    Op::BatchIssue(b, _) => u64::from(b.count),
                     _ => 0,
                 };
                 [("entry", 1), ("payment", 1), ("card", cards), ("account", cards + 1), ("misc", 3)]
@@ -457,43 +558,38 @@ async fn writer_loop(ctx: Arc<Ctx>, rx: Arc<Mutex<mpsc::Receiver<Job>>>) {
 
 /// Runs jobs as one transaction; if the transaction itself fails (not a refusal: those are
 /// per job), retries, then falls back to one transaction per job so a poison job cannot take
-/// its neighbours down with it.
+/// its neighbours down with it. Jobs under a [`JobControl`] (long, cancellable) run in a
+/// transaction of their own, so cancelling one rolls back nothing but itself.
 async fn run_jobs(ctx: &Ctx, jobs: Vec<Job>) {
+    let (solo, grouped): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|j| j.op.control().is_some());
+    if !grouped.is_empty() {
+        run_group(ctx, grouped).await;
+    }
+    for job in solo {
+        run_group(ctx, vec![job]).await;
+    }
+}
+
+async fn run_group(ctx: &Ctx, jobs: Vec<Job>) {
     let ops: Vec<(Op, Actor)> = jobs.iter().map(|j| (j.op.clone(), j.actor.clone())).collect();
-    let mut attempt = 0;
-    let results = loop {
-        match execute(ctx, &ops).await {
-            Ok(r) => break Some(r),
-            Err(e) if attempt < 8 && e.retryable => {
-                attempt += 1;
-                tokio::time::sleep(std::time::Duration::from_millis(2 << attempt.min(6))).await;
-            }
-            Err(_) => break None,
-        }
-    };
-    match results {
-        Some(results) => {
+    match execute_with_retry(ctx, &ops).await {
+        Ok(results) => {
             ctx.stats.commits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             ctx.stats.jobs.fetch_add(results.len() as u64, std::sync::atomic::Ordering::Relaxed);
             for (job, r) in jobs.into_iter().zip(results) {
                 let _ = job.reply.send(r);
             }
         }
-        None if ops.len() > 1 => {
+        Err(_) if jobs.len() > 1 => {
             for job in jobs {
                 let one = vec![(job.op.clone(), job.actor.clone())];
                 let r = Box::pin(execute_with_retry(ctx, &one)).await;
                 let _ = job.reply.send(r.map(|mut v| v.remove(0)).unwrap_or_else(Err));
             }
         }
-        None => {
-            let r = execute(ctx, &ops).await;
-            let e = match r {
-                Ok(mut v) => v.remove(0),
-                Err(e) => Err(e.error),
-            };
+        Err(e) => {
             if let Some(job) = jobs.into_iter().next() {
-                let _ = job.reply.send(e);
+                let _ = job.reply.send(Err(e));
             }
         }
     }

@@ -10,7 +10,7 @@ TAURI_DRIVER_VERSION="2.1.0"
 APT_PACKAGES=(
   libwebkit2gtk-4.1-dev libdbus-1-dev pkg-config libssl-dev build-essential curl
   xvfb xauth webkit2gtk-driver fonts-noto-cjk gnome-keyring keyutils dbus
-  imagemagick librsvg2-bin
+  imagemagick librsvg2-bin postgresql-client
 )
 
 log() { echo "install-deps: $*" >&2; }

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 /// A refused or failed command, as the UI receives it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct CommandError {
     /// Stable snake_case code (`not_initialized`, `database`, ...): never renamed, only added.
     pub code: &'static str,

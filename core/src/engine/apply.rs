@@ -219,6 +219,7 @@ impl Batch<'_> {
     }
 
     async fn top_up(&mut self, r: &TopUpRequest, actor: &Actor) -> Result<Movement> {
+        movement_amount(r.amount)?;
         let c = self.card(r.card.as_str()).await?;
         self.usable(&c)?;
         let holder = match (c.registered, r.channel, c.member_id) {
@@ -264,6 +265,7 @@ impl Batch<'_> {
     }
 
     async fn pay(&mut self, r: &PayRequest, actor: &Actor) -> Result<Movement> {
+        movement_amount(r.amount)?;
         let m = self.merchant(r.merchant).await?;
         actor.require_mall(&m.mall, &m.region)?;
         if !m.active {
@@ -345,6 +347,7 @@ impl Batch<'_> {
     }
 
     async fn refund(&mut self, r: &RefundRequest, actor: &Actor) -> Result<Movement> {
+        movement_amount(r.amount)?;
         let p = self.payment(r.payment_id).await?;
         if self.is_reversed(p.entry_id).await? {
             return Err(Error::new("payment_reversed", format!("payment {} was reversed", r.payment_id)));
@@ -387,6 +390,7 @@ impl Batch<'_> {
     }
 
     async fn transfer(&mut self, r: &TransferRequest, actor: &Actor) -> Result<Movement> {
+        movement_amount(r.amount)?;
         if r.from == r.to {
             return Err(Error::new("same_card", "a transfer needs two different cards"));
         }
@@ -947,6 +951,20 @@ impl Replayable for CardChange {
     fn mark_replayed(&mut self) {
         self.replayed = true;
     }
+}
+
+/// A money movement's amount: more than zero and at most [`Money::MAX`]. Parsed amounts always
+/// are, but `Money::from_fen` and a deserialized zero can carry anything, and the core is the
+/// last guard: a zero or negative amount would otherwise book an empty or inverted entry (a
+/// negative transfer moves money the other way) and an oversized one overflows the cap check.
+fn movement_amount(amount: Money) -> Result<i64> {
+    if amount.fen() <= 0 || amount > Money::MAX {
+        return Err(Error::new(
+            "invalid_amount",
+            format!("amount must be greater than zero and at most {}, got {amount}", Money::MAX),
+        ));
+    }
+    Ok(amount.fen())
 }
 
 /// Idempotency references: 1..=128 printable ASCII characters without spaces.

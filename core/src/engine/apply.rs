@@ -73,16 +73,12 @@ impl Batch<'_> {
             }
             Op::Card(r) => {
                 actor.require(Permission::ServiceCards)?;
-                match r.action {
-                    CardAction::Replace | CardAction::Close => {
-                        let kind = r.action.as_str();
-                        // A card is replaced or closed once, so its number is a natural key.
-                        let reference =
-                            r.reference.clone().unwrap_or_else(|| format!("{kind}:{}", r.card));
+                match r.idempotency_key() {
+                    Some((kind, reference)) => {
                         let key = (r.card.as_str(), kind);
                         idempotent!(kind, &reference, &key, self.card_action(r, &reference, actor), Outcome::Change)
                     }
-                    _ => self.card_action(r, "", actor).await.map(Outcome::Change),
+                    None => self.card_action(r, "", actor).await.map(Outcome::Change),
                 }
             }
             Op::MallAdd(r) => {

@@ -209,7 +209,17 @@ impl<'c> Batch<'c> {
                     numbers.push(r.to.as_str().to_string());
                     keys.entry("transfer").or_default().push(r.reference.clone());
                 }
-                Op::Card(r) => numbers.push(r.card.as_str().to_string()),
+                Op::Card(r) => {
+                    numbers.push(r.card.as_str().to_string());
+                    if let Some((kind, reference)) = r.idempotency_key() {
+                        keys.entry(kind).or_default().push(reference);
+                    }
+                }
+                // Every idempotent kind must be loaded here: `check_idempotency` only looks at
+                // what the batch has loaded, and a missed stored answer turns a replay into a
+                // second run (a unique-key failure, or a refusal such as already_reversed).
+                Op::Reverse(r) => keys.entry("reverse").or_default().push(r.reference.clone()),
+                Op::BatchIssue(r) => keys.entry("batch_issue").or_default().push(r.reference.clone()),
                 _ => {}
             }
         }

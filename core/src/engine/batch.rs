@@ -343,11 +343,16 @@ impl<'c> Batch<'c> {
         ids.sort_unstable();
         ids.dedup();
         for chunk in ids.chunks(2000) {
+            // Locked on PostgreSQL (before the cards, in id order), like the cards: a refund
+            // decides on `refunded`, and a concurrent refund of the same payment must wait and
+            // then see the new total, not the one read before it committed. The reversal count
+            // is from this statement's snapshot; `refund` re-reads it after the lock.
             let sql = format!(
                 "SELECT p.id, p.card_id, p.merchant_id, p.amount, p.refunded, p.entry_id, \
                  (SELECT COUNT(*) FROM journal_entries r WHERE r.reverses = p.entry_id) \
-                 FROM payments p WHERE p.id IN ({})",
-                placeholders(self.backend(), chunk.len(), 1)
+                 FROM payments p WHERE p.id IN ({}) ORDER BY p.id{}",
+                placeholders(self.backend(), chunk.len(), 1),
+                self.backend().for_update()
             );
             let mut q = sqlx::query_as::<_, (i64, i64, i64, i64, i64, i64, i64)>(&sql);
             for id in chunk {

@@ -423,6 +423,25 @@ impl Batch<'_> {
                 format!("a {} entry cannot be reversed; correct it with a new operation", e.kind),
             ));
         }
+        // Lock what the reversal reads and changes (the payment, then the cards, the order a
+        // refund takes) before asking whether the entry was reversed or refunded: on PostgreSQL
+        // a concurrent reversal commits while we wait for these locks, and only reads made after
+        // the wait see it.
+        if let Some((pid, _)) = e.payment {
+            self.payment(pid).await?;
+        }
+        let accts: Vec<i64> = e.postings.iter().map(|(a, _)| *a).collect();
+        self.load_accounts(&accts).await?;
+        let mut cards = Vec::new();
+        for a in &accts {
+            let n: Option<String> = sqlx::query_scalar("SELECT number FROM cards WHERE account_id = $1")
+                .bind(*a)
+                .fetch_optional(&mut *self.tx)
+                .await?;
+            if let Some(n) = n {
+                cards.push(self.card(&n).await?);
+            }
+        }
         if self.is_reversed(r.entry_id).await? {
             return Err(Error::new("already_reversed", format!("entry {} was already reversed", r.entry_id)));
         }
@@ -435,18 +454,6 @@ impl Batch<'_> {
                         format!("payment {pid} has refunds; reverse the refunds first"),
                     ));
                 }
-            }
-        }
-        let accts: Vec<i64> = e.postings.iter().map(|(a, _)| *a).collect();
-        self.load_accounts(&accts).await?;
-        let mut cards = Vec::new();
-        for a in &accts {
-            let n: Option<String> = sqlx::query_scalar("SELECT number FROM cards WHERE account_id = $1")
-                .bind(*a)
-                .fetch_optional(&mut *self.tx)
-                .await?;
-            if let Some(n) = n {
-                cards.push(self.card(&n).await?);
             }
         }
         let negated: Vec<(i64, i64)> = e.postings.iter().map(|(a, m)| (*a, -*m)).collect();

@@ -476,17 +476,23 @@ impl Batch<'_> {
                 self.add_refunded(pid, -amt);
             }
         }
-        let mut first: Option<(CardSt, i64)> = None;
+        let change_of = |c: &CardSt| -> i64 {
+            negated.iter().filter(|(a, _)| *a == c.account_id).map(|(_, m)| -m).sum()
+        };
+        // Report the cards as the reversed movement did: the card that paid (and now gets its
+        // money back) first, a transfer's other card as `to_card`. Account-id order would name
+        // whichever card happens to be older.
+        cards.sort_by_key(|c| change_of(c) <= 0);
         for c in &cards {
-            let change: i64 = negated.iter().filter(|(a, _)| *a == c.account_id).map(|(_, m)| -m).sum();
-            self.add_activity(c, "reversal", change, Some(entry), actor, &r.reason);
-            if first.is_none() {
-                first = Some((c.clone(), change));
-            }
+            self.add_activity(c, "reversal", change_of(c), Some(entry), actor, &r.reason);
         }
-        let (c, change) = first.ok_or_else(|| Error::internal("reversible entry without a card"))?;
-        let mut mv = self.movement(entry, &c, Money::from_fen(change.abs()));
+        let c = cards.first().ok_or_else(|| Error::internal("reversible entry without a card"))?;
+        let mut mv = self.movement(entry, c, Money::from_fen(change_of(c).abs()));
         mv.reverses = Some(r.entry_id);
+        if let [_, to] = cards.as_slice() {
+            mv.to_card = Some(to.number.clone());
+            mv.to_balance_after = Some(Money::from_fen(self.balance(to.account_id)));
+        }
         Ok(mv)
     }
 

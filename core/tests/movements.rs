@@ -248,7 +248,10 @@ async fn history_shows_every_change_with_its_balance_after(db: &TestDb) {
     let p = db.core.pay(&db.admin, pay(&a, "30", shop, "h-2")).await.unwrap();
     db.core.refund(&db.admin, refund(p.payment_id.unwrap(), "10", "h-3")).await.unwrap();
     let t = db.core.transfer(&db.admin, transfer(&a, &b, "20", "h-4")).await.unwrap();
-    db.core.reverse(&db.admin, reverse(t.entry_id, "wrong card", "h-5")).await.unwrap();
+    let rv = db.core.reverse(&db.admin, reverse(t.entry_id, "wrong card", "h-5")).await.unwrap();
+    // Reported like the transfer it undoes: the paying card first, the other as to_card.
+    assert_eq!((rv.card.as_str(), rv.balance_after), (a.as_str(), m("80.00")));
+    assert_eq!((rv.to_card.as_deref(), rv.to_balance_after), (Some(b.as_str()), Some(Money::ZERO)));
     let act = |c: &CardNumber, a| CardActionRequest { card: c.clone(), action: a, reason: Some("r".into()), reference: None };
     db.core.card_action(&db.admin, act(&a, CardAction::Freeze)).await.unwrap();
     db.core.card_action(&db.admin, act(&a, CardAction::Unfreeze)).await.unwrap();

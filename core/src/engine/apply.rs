@@ -198,11 +198,15 @@ impl Batch<'_> {
     }
 
     fn pii(&self) -> Result<&Pii> {
+        // Say why the key is missing (no key file, a key from another database...): "set
+        // ONECARD_KEY_FILE" is wrong advice when it is set to the wrong key.
         self.ctx.pii.as_deref().ok_or_else(|| {
-            Error::new(
-                "key_unavailable",
-                "personal data needs the data key: set ONECARD_KEY_FILE or unlock the OS keychain",
-            )
+            self.ctx.key_error.clone().unwrap_or_else(|| {
+                Error::new(
+                    "key_unavailable",
+                    "personal data needs the data key: set ONECARD_KEY_FILE or unlock the OS keychain",
+                )
+            })
         })
     }
 

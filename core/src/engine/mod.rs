@@ -412,6 +412,8 @@ pub(crate) struct Ctx {
     pub db: Db,
     pub clock: Clock,
     pub pii: Option<Arc<Pii>>,
+    /// Why `pii` is None (no key file, wrong key...), so refusals can say so.
+    pub key_error: Option<Error>,
     pub ids: IdAlloc,
     pub stats: Stats,
 }

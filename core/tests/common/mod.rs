@@ -82,6 +82,7 @@ pub struct TestDb {
     pub admin: Actor,
     pg: Option<(String, String)>,
     raw: AnyPool,
+    extra: std::sync::Mutex<Vec<String>>,
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -116,7 +117,8 @@ fn unique_name(test: &str) -> String {
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
         .collect();
-    t.truncate(63 - "onecard_t_".len() - suffix.len());
+    // Leave room for an `_<tag>` of an extra database (see `empty_db`).
+    t.truncate(63 - 12 - "onecard_t_".len() - suffix.len());
     format!("onecard_t_{t}{suffix}")
 }
 
@@ -200,7 +202,7 @@ impl TestDb {
             .await
             .unwrap_or_else(|e| panic!("init {url}: {e}"));
         let raw = raw_pool(&url).await;
-        Some(TestDb { backend, url, dir, key_file, core, admin: Actor::admin(), pg, raw })
+        Some(TestDb { backend, url, dir, key_file, core, admin: Actor::admin(), pg, raw, extra: Default::default() })
     }
 
     /// The options every core on this database uses, with the clock at `now`.
@@ -252,14 +254,32 @@ impl TestDb {
         e
     }
 
+    /// A second, empty database on the same backend (dropped with this one): a new file in the
+    /// temp dir, or a new PostgreSQL database.
+    pub async fn empty_db(&self, tag: &str) -> String {
+        match &self.pg {
+            None => format!("sqlite://{}", self.dir.path().join(format!("{tag}.db")).display()),
+            Some((admin_url, name)) => {
+                let extra = format!("{name}_{tag}");
+                let admin = AnyPoolOptions::new().max_connections(1).connect(admin_url).await.unwrap();
+                admin.execute(format!("CREATE DATABASE {extra}").as_str()).await.unwrap();
+                admin.close().await;
+                self.extra.lock().unwrap().push(extra.clone());
+                with_database(admin_url, &extra)
+            }
+        }
+    }
+
     /// Drops the database (called when the test passed).
     pub async fn cleanup(self) {
-        let TestDb { core, raw, pg, dir, .. } = self;
+        let TestDb { core, raw, pg, dir, extra, .. } = self;
         drop(core);
         raw.close().await;
         if let Some((admin_url, name)) = pg {
             if let Ok(admin) = AnyPoolOptions::new().max_connections(1).connect(&admin_url).await {
-                let _ = admin.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
+                for db in extra.into_inner().unwrap().into_iter().chain([name]) {
+                    let _ = admin.execute(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)").as_str()).await;
+                }
                 admin.close().await;
             }
         }

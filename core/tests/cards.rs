@@ -40,8 +40,19 @@ fn categories_and_tiers_are_closed_lists() {
     assert_eq!(
         names,
         [
-            "apparel", "bags", "cosmetics", "sports", "dining", "kids", "jewellery", "appliances",
-            "home", "specialty", "tourism", "transit", "other"
+            "apparel",
+            "bags",
+            "cosmetics",
+            "sports",
+            "dining",
+            "kids",
+            "jewellery",
+            "appliances",
+            "home",
+            "specialty",
+            "tourism",
+            "transit",
+            "other"
         ]
     );
     for bad in ["Apparel", "food", "", "jewelry"] {
@@ -76,7 +87,10 @@ async fn mall_add_creates_the_region_when_new(db: &TestDb) {
 
     let v = db
         .core
-        .merchant_add(&db.admin, MerchantAddRequest { mall: "SH01".into(), name: "Jewels".into(), category: Category::Jewellery })
+        .merchant_add(
+            &db.admin,
+            MerchantAddRequest { mall: "SH01".into(), name: "Jewels".into(), category: Category::Jewellery },
+        )
         .await
         .unwrap();
     assert_eq!(v["category"], "jewellery");
@@ -258,9 +272,11 @@ async fn freeze_and_unfreeze(db: &TestDb) {
     assert_eq!(db.status(&card).await, "frozen");
     db.refused("card_frozen", db.core.pay(&db.admin, pay(&card, "1", shop, "fz-1"))).await;
     db.refused("card_frozen", db.core.top_up(&db.admin, topup(&card, "1", "fz-2"))).await;
-    let out = TransferRequest { from: card.clone(), to: other.clone(), amount: m("1"), reference: "fz-3".into() };
+    let out =
+        TransferRequest { from: card.clone(), to: other.clone(), amount: m("1"), reference: "fz-3".into() };
     db.refused("card_frozen", db.core.transfer(&db.admin, out)).await;
-    let inn = TransferRequest { from: other.clone(), to: card.clone(), amount: m("1"), reference: "fz-4".into() };
+    let inn =
+        TransferRequest { from: other.clone(), to: card.clone(), amount: m("1"), reference: "fz-4".into() };
     db.refused("card_frozen", db.core.transfer(&db.admin, inn)).await;
     db.refused("card_frozen", db.core.card_action(&db.admin, action(&card, CardAction::Freeze))).await;
     db.refused("card_frozen", db.core.card_action(&db.admin, action(&card, CardAction::Replace))).await;
@@ -269,14 +285,19 @@ async fn freeze_and_unfreeze(db: &TestDb) {
     assert_eq!(ch.status, "active");
     db.refused("card_not_frozen", db.core.card_action(&db.admin, action(&card, CardAction::Unfreeze))).await;
     db.core.pay(&db.admin, pay(&card, "1", shop, "fz-5")).await.unwrap();
-    let kinds: Vec<String> = db.core.card_history(&db.admin, &card).await.unwrap().into_iter().map(|a| a.kind).collect();
+    let kinds: Vec<String> =
+        db.core.card_history(&db.admin, &card).await.unwrap().into_iter().map(|a| a.kind).collect();
     assert_eq!(kinds, ["issue", "top_up", "freeze", "unfreeze", "purchase"]);
 }
 
 async fn loss_reports_only_for_registered_cards(db: &TestDb) {
     let shop = db.shop().await;
     let anon = db.anon_card().await;
-    db.refused("loss_report_not_allowed", db.core.card_action(&db.admin, action(&anon, CardAction::ReportLoss))).await;
+    db.refused(
+        "loss_report_not_allowed",
+        db.core.card_action(&db.admin, action(&anon, CardAction::ReportLoss)),
+    )
+    .await;
     let reg = db.reg_card(1).await;
     db.load(&reg, "200").await;
     let ch = db.core.card_action(&db.admin, action(&reg, CardAction::ReportLoss)).await.unwrap();
@@ -284,7 +305,8 @@ async fn loss_reports_only_for_registered_cards(db: &TestDb) {
     assert_eq!(ch.balance, m("200.00"), "the balance is protected, not lost");
     db.refused("card_lost", db.core.pay(&db.admin, pay(&reg, "1", shop, "lost-1"))).await;
     db.refused("card_lost", db.core.top_up(&db.admin, topup(&reg, "1", "lost-2"))).await;
-    let inn = TransferRequest { from: anon.clone(), to: reg.clone(), amount: m("1"), reference: "lost-3".into() };
+    let inn =
+        TransferRequest { from: anon.clone(), to: reg.clone(), amount: m("1"), reference: "lost-3".into() };
     db.refused("card_lost", db.core.transfer(&db.admin, inn)).await;
     db.refused("card_lost", db.core.card_action(&db.admin, action(&reg, CardAction::ReportLoss))).await;
     db.refused("card_lost", db.core.card_action(&db.admin, action(&reg, CardAction::Freeze))).await;
@@ -330,13 +352,20 @@ async fn replace_moves_the_balance_in_one_entry_and_closes_the_old_card(db: &Tes
     let mut second = action(&old, CardAction::Replace);
     second.reference = Some("replace-again".into());
     db.refused("card_closed", db.core.card_action(&db.admin, second)).await;
-    let r = onecard::RefundRequest { payment_id: p.payment_id.unwrap(), amount: m("20"), reference: "rep-refund".into() };
+    let r = onecard::RefundRequest {
+        payment_id: p.payment_id.unwrap(),
+        amount: m("20"),
+        reference: "rep-refund".into(),
+    };
     let mv = db.core.refund(&db.admin, r).await.unwrap();
     assert_eq!(mv.card, new.as_str());
     assert_eq!(db.balance(&new).await, m("270.00"));
     let hist = db.core.card_history(&db.admin, &old).await.unwrap();
     let last = hist.last().unwrap();
-    assert_eq!((last.kind.as_str(), last.amount, last.balance_after), ("replace_out", Money::from_fen(-25_000), Money::ZERO));
+    assert_eq!(
+        (last.kind.as_str(), last.amount, last.balance_after),
+        ("replace_out", Money::from_fen(-25_000), Money::ZERO)
+    );
     let hist = db.core.card_history(&db.admin, &new).await.unwrap();
     assert_eq!(hist[0].kind, "replace_in");
     assert_eq!(hist[0].balance_after, m("250.00"));
@@ -346,9 +375,11 @@ async fn replace_moves_the_balance_in_one_entry_and_closes_the_old_card(db: &Tes
 async fn close_redeems_registered_cards_after_three_months(db: &TestDb) {
     let reg = db.reg_card(5).await;
     db.load(&reg, "200").await;
-    db.refused("redemption_not_allowed", db.core.card_action(&db.admin, action(&reg, CardAction::Close))).await;
+    db.refused("redemption_not_allowed", db.core.card_action(&db.admin, action(&reg, CardAction::Close)))
+        .await;
     let almost = db.core_at("2026-05-31T23:59:00+08:00").await;
-    db.refused("redemption_not_allowed", almost.card_action(&db.admin, action(&reg, CardAction::Close))).await;
+    db.refused("redemption_not_allowed", almost.card_action(&db.admin, action(&reg, CardAction::Close)))
+        .await;
     let later = db.core_at("2026-06-01T09:00:00+08:00").await;
     let custody_before = db.scalar("SELECT balance FROM accounts WHERE kind = 'reserve_custody'").await;
     let ch = later.card_action(&db.admin, action(&reg, CardAction::Close)).await.unwrap();
@@ -370,7 +401,8 @@ async fn close_redeems_registered_cards_after_three_months(db: &TestDb) {
     let anon = db.anon_card().await;
     db.load(&anon, "10").await;
     let much_later = db.core_at("2027-01-01T10:00:00+08:00").await;
-    db.refused("redemption_not_allowed", much_later.card_action(&db.admin, action(&anon, CardAction::Close))).await;
+    db.refused("redemption_not_allowed", much_later.card_action(&db.admin, action(&anon, CardAction::Close)))
+        .await;
     // With nothing on it, an anonymous card can simply be closed.
     let empty = db.anon_card().await;
     let ch = db.core.card_action(&db.admin, action(&empty, CardAction::Close)).await.unwrap();
@@ -393,7 +425,8 @@ async fn expired_anonymous_cards_keep_their_balance_and_can_be_extended(db: &Tes
     assert_eq!(info.balance, m("79.00"), "never confiscated");
     db.refused("card_expired", later.pay(&db.admin, pay(&card, "1", shop, "exp-1"))).await;
     db.refused("card_expired", later.top_up(&db.admin, topup(&card, "1", "exp-2"))).await;
-    let tr = TransferRequest { from: card.clone(), to: other.clone(), amount: m("1"), reference: "exp-3".into() };
+    let tr =
+        TransferRequest { from: card.clone(), to: other.clone(), amount: m("1"), reference: "exp-3".into() };
     db.refused("card_expired", later.transfer(&db.admin, tr)).await;
     let ch = later.card_action(&db.admin, action(&card, CardAction::Extend)).await.unwrap();
     assert_eq!(ch.expires_on.as_deref(), Some("2032-03-02"));

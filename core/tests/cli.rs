@@ -62,8 +62,14 @@ fn movement(v: &Value, balance: &str, replayed: bool) -> i64 {
 async fn every_command_prints_its_json_shape(db: &TestDb) {
     let v = ok(db, &["init", "--sandbox"]);
     assert_eq!((v["initialized"].as_bool(), v["sandbox"].as_bool()), (Some(true), Some(true)), "{v}");
-    let v = ok(db, &["mall", "add", "--code", "SH01", "--name", "上海奥莱", "--region", "east", "--city-tier", "1"]);
-    assert_eq!((v["mall"].as_str(), v["city_tier"].as_i64(), v["region_created"].as_bool()), (Some("SH01"), Some(1), Some(true)));
+    let v = ok(
+        db,
+        &["mall", "add", "--code", "SH01", "--name", "上海奥莱", "--region", "east", "--city-tier", "1"],
+    );
+    assert_eq!(
+        (v["mall"].as_str(), v["city_tier"].as_i64(), v["region_created"].as_bool()),
+        (Some("SH01"), Some(1), Some(true))
+    );
     let v = ok(db, &["merchant", "add", "--mall", "SH01", "--name", "Noodles", "--category", "dining"]);
     let shop = v["merchant"].as_i64().unwrap().to_string();
     assert_eq!((v["category"].as_str(), v["active"].as_bool()), (Some("dining"), Some(true)));
@@ -77,7 +83,10 @@ async fn every_command_prints_its_json_shape(db: &TestDb) {
     assert_eq!(money(&v["balance"]), "0.00");
     assert_eq!(v["expires_on"], "2029-03-01");
     let (idn, ph, nm) = (id_number(5), phone(5), name(5));
-    let v = ok(db, &["card", "issue", "--type", "cobrand", "--holder-name", &nm, "--id-number", &idn, "--phone", &ph]);
+    let v = ok(
+        db,
+        &["card", "issue", "--type", "cobrand", "--holder-name", &nm, "--id-number", &idn, "--phone", &ph],
+    );
     let reg = card_number(&v["card"]);
     assert_eq!(v["registered"], true);
     assert_eq!(v["expires_on"], Value::Null);
@@ -85,12 +94,31 @@ async fn every_command_prints_its_json_shape(db: &TestDb) {
     let v = ok(db, &["card", "issue", "--type", "virtual"]);
     let virt = card_number(&v["card"]);
 
-    let v = ok(db, &["card", "batch-issue", "--type", "virtual", "--count", "3", "--face-value", "50", "--ref", "b1", "--channel", "wechat"]);
+    let v = ok(
+        db,
+        &[
+            "card",
+            "batch-issue",
+            "--type",
+            "virtual",
+            "--count",
+            "3",
+            "--face-value",
+            "50",
+            "--ref",
+            "b1",
+            "--channel",
+            "wechat",
+        ],
+    );
     assert_eq!(v["cards"].as_array().unwrap().len(), 3);
     for c in v["cards"].as_array().unwrap() {
         card_number(c);
     }
-    assert_eq!((v["count"].as_i64(), money(&v["total"]), v["replayed"].as_bool()), (Some(3), "150.00".into(), Some(false)));
+    assert_eq!(
+        (v["count"].as_i64(), money(&v["total"]), v["replayed"].as_bool()),
+        (Some(3), "150.00".into(), Some(false))
+    );
     assert!(v["entry_id"].is_i64());
 
     // Money-moving commands: entry_id, balance_after, replayed (+ payment_id for pay).
@@ -98,10 +126,41 @@ async fn every_command_prints_its_json_shape(db: &TestDb) {
     let topup_entry = movement(&v, "100.00", false);
     let again = ok(db, &["topup", &reg, "100", "--channel", "wechat", "--ref", "t1"]);
     assert_eq!(movement(&again, "100.00", true), topup_entry);
-    ok(db, &["topup", &anon, "200.5", "--channel", "cash", "--ref", "t2", "--payer-type", "company", "--funding", "debit"]);
-    let v = ok(db, &["pay", &reg, "30", "--merchant", &shop, "--medium", "nfc", "--ref", "p1", "--checkout-seconds", "70"]);
+    ok(
+        db,
+        &[
+            "topup",
+            &anon,
+            "200.5",
+            "--channel",
+            "cash",
+            "--ref",
+            "t2",
+            "--payer-type",
+            "company",
+            "--funding",
+            "debit",
+        ],
+    );
+    let v = ok(
+        db,
+        &[
+            "pay",
+            &reg,
+            "30",
+            "--merchant",
+            &shop,
+            "--medium",
+            "nfc",
+            "--ref",
+            "p1",
+            "--checkout-seconds",
+            "70",
+        ],
+    );
     movement(&v, "70.00", false);
-    let payment = v["payment_id"].as_i64().unwrap_or_else(|| panic!("pay returns payment_id: {v}")).to_string();
+    let payment =
+        v["payment_id"].as_i64().unwrap_or_else(|| panic!("pay returns payment_id: {v}")).to_string();
     let v = ok(db, &["refund", &payment, "10", "--ref", "r1"]);
     movement(&v, "80.00", false);
     let v = ok(db, &["transfer", &reg, &anon, "5", "--ref", "x1"]);
@@ -117,7 +176,10 @@ async fn every_command_prints_its_json_shape(db: &TestDb) {
     // card show: card, type, registered, status, balance, expires_on.
     let v = ok(db, &["card", "show", &reg]);
     assert_eq!(card_number(&v["card"]), reg);
-    assert_eq!((v["type"].as_str(), v["registered"].as_bool(), v["status"].as_str()), (Some("cobrand"), Some(true), Some("active")));
+    assert_eq!(
+        (v["type"].as_str(), v["registered"].as_bool(), v["status"].as_str()),
+        (Some("cobrand"), Some(true), Some("active"))
+    );
     assert_eq!(money(&v["balance"]), "80.00");
     assert!(v.get("expires_on").is_some() && v["expires_on"].is_null());
     let v = ok(db, &["card", "show", &anon]);
@@ -140,10 +202,29 @@ async fn every_command_prints_its_json_shape(db: &TestDb) {
     let v = ok(db, &["card", "qr", &virt]);
     let payload = v["qr_payload"].as_str().unwrap().to_string();
     assert_eq!(v["expires_in"], 60);
-    let batch_card = ok(db, &["card", "batch-issue", "--type", "virtual", "--count", "3", "--face-value", "50", "--ref", "b1", "--channel", "wechat"]);
+    let batch_card = ok(
+        db,
+        &[
+            "card",
+            "batch-issue",
+            "--type",
+            "virtual",
+            "--count",
+            "3",
+            "--face-value",
+            "50",
+            "--ref",
+            "b1",
+            "--channel",
+            "wechat",
+        ],
+    );
     assert_eq!(batch_card["replayed"], true);
     ok(db, &["topup", &virt, "20", "--channel", "alipay", "--ref", "t3"]);
-    let v = ok(db, &["pay", &virt, "1", "--merchant", &shop, "--medium", "qr", "--qr-payload", &payload, "--ref", "q1"]);
+    let v = ok(
+        db,
+        &["pay", &virt, "1", "--merchant", &shop, "--medium", "qr", "--qr-payload", &payload, "--ref", "q1"],
+    );
     movement(&v, "19.00", false);
 
     // Card service commands.
@@ -157,8 +238,12 @@ async fn every_command_prints_its_json_shape(db: &TestDb) {
     assert_eq!(v["status"], "lost");
     let v = ok(db, &["card", "replace", &reg]);
     let new = card_number(&v["new_card"]);
-    assert_eq!((money(&v["moved"]), v["status"].as_str(), v["replayed"].as_bool()), ("80.00".into(), Some("closed"), Some(false)));
-    let (code, out, err) = db.cli_at("2026-06-01T10:00:00+08:00", &["card", "close", &new, "--reason", "moving away"]);
+    assert_eq!(
+        (money(&v["moved"]), v["status"].as_str(), v["replayed"].as_bool()),
+        ("80.00".into(), Some("closed"), Some(false))
+    );
+    let (code, out, err) =
+        db.cli_at("2026-06-01T10:00:00+08:00", &["card", "close", &new, "--reason", "moving away"]);
     assert_eq!(code, 0, "{out} {err}");
     let v = one_object(&out);
     assert_eq!((money(&v["moved"]), v["status"].as_str()), ("80.00".into(), Some("closed")));
@@ -190,7 +275,12 @@ async fn failures_print_one_error_object(db: &TestDb) {
     // `-1` is a value (an amount to refuse), not a flag.
     let msg = fails(db, &["topup", c, "-1", "--channel", "cash", "--ref", "neg"], "invalid_amount", 1);
     assert!(msg.contains("greater than zero"), "{msg}");
-    fails(db, &["pay", c, "-0.5", "--merchant", &shop, "--medium", "nfc", "--ref", "neg2"], "invalid_amount", 1);
+    fails(
+        db,
+        &["pay", c, "-0.5", "--merchant", &shop, "--medium", "nfc", "--ref", "neg2"],
+        "invalid_amount",
+        1,
+    );
     for bad in ["0", "1e3", "１００", "100.001", "", " 100", "NaN", "10000000000.01"] {
         fails(db, &["topup", c, bad, "--channel", "cash", "--ref", "bad"], "invalid_amount", 1);
     }
@@ -201,11 +291,26 @@ async fn failures_print_one_error_object(db: &TestDb) {
     fails(db, &["topup", &wrong, "1", "--channel", "cash", "--ref", "w"], "invalid_card_number", 1);
     fails(db, &["card", "show", common::unknown_card().as_str()], "card_not_found", 1);
     // Domain refusals.
-    fails(db, &["pay", c, "1", "--merchant", &shop, "--medium", "nfc", "--ref", "nf"], "insufficient_funds", 1);
-    fails(db, &["pay", c, "1", "--merchant", "999999", "--medium", "nfc", "--ref", "nm"], "merchant_not_found", 1);
+    fails(
+        db,
+        &["pay", c, "1", "--merchant", &shop, "--medium", "nfc", "--ref", "nf"],
+        "insufficient_funds",
+        1,
+    );
+    fails(
+        db,
+        &["pay", c, "1", "--merchant", "999999", "--medium", "nfc", "--ref", "nm"],
+        "merchant_not_found",
+        1,
+    );
     fails(db, &["pay", c, "1", "--merchant", "-1", "--medium", "nfc", "--ref", "nm"], "invalid_argument", 1);
     fails(db, &["topup", c, "1000.01", "--channel", "cash", "--ref", "cap"], "balance_cap_exceeded", 1);
-    fails(db, &["topup", c, "10", "--channel", "unionpay", "--funding", "credit", "--ref", "cr"], "credit_funding_refused", 1);
+    fails(
+        db,
+        &["topup", c, "10", "--channel", "unionpay", "--funding", "credit", "--ref", "cr"],
+        "credit_funding_refused",
+        1,
+    );
     fails(db, &["topup", c, "10", "--channel", "paypal", "--ref", "ch"], "invalid_channel", 1);
     fails(db, &["--as", "nobody", "verify"], "unknown_user", 1);
     ok(db, &["user", "add", "eve", "--role", "auditor"]);
@@ -254,7 +359,10 @@ fn init_sandbox_key_file_and_clock_sqlite() {
     let (code, out, err) = run_cli(&["--db", &url, "--json", "init", "--sandbox"], &now);
     assert_eq!(code, 0, "{out} {err}");
     let v = one_object(&out);
-    assert_eq!((v["initialized"].as_bool(), v["sandbox"].as_bool(), v["backend"].as_str()), (Some(true), Some(true), Some("sqlite")));
+    assert_eq!(
+        (v["initialized"].as_bool(), v["sandbox"].as_bool(), v["backend"].as_str()),
+        (Some(true), Some(true), Some("sqlite"))
+    );
     let key = dir.path().join("demo.db.key");
     assert!(key.exists(), "the sandbox key file sits beside the database");
     let key_text = std::fs::read_to_string(&key).unwrap();
@@ -272,7 +380,8 @@ fn init_sandbox_key_file_and_clock_sqlite() {
     let (code, out, _) = run_cli(&["--db", &prod, "--json", "init"], &[key_env]);
     assert_eq!(code, 0, "{out}");
     assert_eq!(one_object(&out)["sandbox"], false);
-    let (code, out, _) = run_cli(&["--db", &prod, "--json", "card", "issue", "--type", "virtual"], &[key_env, now[0]]);
+    let (code, out, _) =
+        run_cli(&["--db", &prod, "--json", "card", "issue", "--type", "virtual"], &[key_env, now[0]]);
     assert_eq!(code, 1);
     assert_eq!(one_object(&out)["error"]["code"], "clock_override_refused");
     let (code, out, _) = run_cli(&["--db", &prod, "--json", "init", "--sandbox"], &[key_env]);

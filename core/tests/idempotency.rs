@@ -47,7 +47,8 @@ async fn every_movement_replays_and_conflicts(db: &TestDb) {
 
     // refund
     let pid = first.payment_id.unwrap();
-    let rf = |amount: &str| RefundRequest { payment_id: pid, amount: m(amount), reference: "idem-refund".into() };
+    let rf =
+        |amount: &str| RefundRequest { payment_id: pid, amount: m(amount), reference: "idem-refund".into() };
     let first = db.core.refund(&db.admin, rf("5")).await.unwrap();
     let before = db.digest().await;
     let again = db.core.refund(&db.admin, rf("5")).await.unwrap();
@@ -57,7 +58,12 @@ async fn every_movement_replays_and_conflicts(db: &TestDb) {
     assert_eq!(db.scalar(&format!("SELECT refunded FROM payments WHERE id = {pid}")).await, 500);
 
     // transfer
-    let tr = |amount: &str| TransferRequest { from: a.clone(), to: b.clone(), amount: m(amount), reference: "idem-transfer".into() };
+    let tr = |amount: &str| TransferRequest {
+        from: a.clone(),
+        to: b.clone(),
+        amount: m(amount),
+        reference: "idem-transfer".into(),
+    };
     let first = db.core.transfer(&db.admin, tr("10")).await.unwrap();
     let before = db.digest().await;
     let again = db.core.transfer(&db.admin, tr("10")).await.unwrap();
@@ -66,7 +72,11 @@ async fn every_movement_replays_and_conflicts(db: &TestDb) {
     db.refused("conflict", db.core.transfer(&db.admin, tr("11"))).await;
 
     // reversal
-    let rv = |reason: &str| ReverseRequest { entry_id: first.entry_id, reason: reason.into(), reference: "idem-reverse".into() };
+    let rv = |reason: &str| ReverseRequest {
+        entry_id: first.entry_id,
+        reason: reason.into(),
+        reference: "idem-reverse".into(),
+    };
     let first_rv = db.core.reverse(&db.admin, rv("wrong card")).await.unwrap();
     let before = db.digest().await;
     let again = db.core.reverse(&db.admin, rv("wrong card")).await.unwrap();
@@ -96,7 +106,8 @@ async fn replace_and_close_replay_under_their_reference(db: &TestDb) {
     assert!(again.replayed && !first.replayed);
     assert_eq!(again.new_card, first.new_card);
     assert_eq!(again.entry_id, first.entry_id);
-    db.refused("conflict", db.core.card_action(&db.admin, act(&b, CardAction::Replace, "idem-replace"))).await;
+    db.refused("conflict", db.core.card_action(&db.admin, act(&b, CardAction::Replace, "idem-replace")))
+        .await;
 
     let later = db.core_at("2026-07-01T10:00:00+08:00").await;
     let new = common::cn(first.new_card.as_deref().unwrap());
@@ -116,7 +127,15 @@ async fn replay_survives_later_state_changes(db: &TestDb) {
     db.load(&card, "100").await;
     let first = db.core.pay(&db.admin, pay(&card, "10", shop, "late-1")).await.unwrap();
     db.core
-        .card_action(&db.admin, CardActionRequest { card: card.clone(), action: CardAction::Freeze, reason: None, reference: None })
+        .card_action(
+            &db.admin,
+            CardActionRequest {
+                card: card.clone(),
+                action: CardAction::Freeze,
+                reason: None,
+                reference: None,
+            },
+        )
         .await
         .unwrap();
     let again = db.core.pay(&db.admin, pay(&card, "10", shop, "late-1")).await.unwrap();

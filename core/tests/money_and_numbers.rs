@@ -34,10 +34,41 @@ fn amounts_accept_plain_decimals_with_scale_two() {
 #[test]
 fn amounts_refuse_everything_else_with_invalid_amount() {
     let refused = [
-        "-1", "-0.01", "-0", "0", "0.00", "0.0", "1.234", "100.001", "1e3", "1E3", "1e-2",
-        "１００", "１", "100 ", " 100", "1 00", "\t100", "100\n", "\u{3000}100", "100\u{a0}", "",
-        "NaN", "nan", "inf", "Infinity", "+100", "10000000000.01", "10000000001", "99999999999",
-        "0x10", "1,000", "¥100", ".5", "5.", "1..2",
+        "-1",
+        "-0.01",
+        "-0",
+        "0",
+        "0.00",
+        "0.0",
+        "1.234",
+        "100.001",
+        "1e3",
+        "1E3",
+        "1e-2",
+        "１００",
+        "１",
+        "100 ",
+        " 100",
+        "1 00",
+        "\t100",
+        "100\n",
+        "\u{3000}100",
+        "100\u{a0}",
+        "",
+        "NaN",
+        "nan",
+        "inf",
+        "Infinity",
+        "+100",
+        "10000000000.01",
+        "10000000001",
+        "99999999999",
+        "0x10",
+        "1,000",
+        "¥100",
+        ".5",
+        "5.",
+        "1..2",
     ];
     for s in refused {
         let e = Money::parse(s).expect_err(s);
@@ -93,11 +124,12 @@ async fn money_is_integer_fen_in_sql(db: &TestDb) {
     let mv = db.core.top_up(&db.admin, topup(&card, "100.5", "fen-1")).await.unwrap();
     assert_eq!(mv.balance_after.to_decimal().to_string(), "100.50");
     assert_eq!(mv.amount.to_string(), "100.50");
-    let mut amounts: Vec<i64> = sqlx::query_scalar("SELECT amount FROM postings WHERE entry_id = $1 ORDER BY amount")
-        .bind(mv.entry_id)
-        .fetch_all(db.raw())
-        .await
-        .unwrap();
+    let mut amounts: Vec<i64> =
+        sqlx::query_scalar("SELECT amount FROM postings WHERE entry_id = $1 ORDER BY amount")
+            .bind(mv.entry_id)
+            .fetch_all(db.raw())
+            .await
+            .unwrap();
     amounts.sort_unstable();
     assert_eq!(amounts, vec![-10_050, 10_050]);
     let bal: i64 = sqlx::query_scalar(
@@ -146,9 +178,11 @@ async fn unknown_valid_card_is_not_found(db: &TestDb) {
     db.refused("card_not_found", db.core.card_history(&db.admin, &ghost)).await;
     db.refused("card_not_found", db.core.top_up(&db.admin, topup(&ghost, "10", "nf-1"))).await;
     db.refused("card_not_found", db.core.pay(&db.admin, pay(&ghost, "10", shop, "nf-2"))).await;
-    let to_ghost = TransferRequest { from: known.clone(), to: ghost.clone(), amount: m("1"), reference: "nf-3".into() };
+    let to_ghost =
+        TransferRequest { from: known.clone(), to: ghost.clone(), amount: m("1"), reference: "nf-3".into() };
     db.refused("card_not_found", db.core.transfer(&db.admin, to_ghost)).await;
-    let from_ghost = TransferRequest { from: ghost.clone(), to: known.clone(), amount: m("1"), reference: "nf-4".into() };
+    let from_ghost =
+        TransferRequest { from: ghost.clone(), to: known.clone(), amount: m("1"), reference: "nf-4".into() };
     db.refused("card_not_found", db.core.transfer(&db.admin, from_ghost)).await;
     for action in [CardAction::Freeze, CardAction::Close, CardAction::Replace, CardAction::Extend] {
         let r = CardActionRequest { card: ghost.clone(), action, reason: None, reference: None };
@@ -195,7 +229,15 @@ async fn card_numbers_are_never_reused(db: &TestDb) {
     let old = cn(&all[0]);
     let change = db
         .core
-        .card_action(&db.admin, CardActionRequest { card: old.clone(), action: CardAction::Replace, reason: None, reference: None })
+        .card_action(
+            &db.admin,
+            CardActionRequest {
+                card: old.clone(),
+                action: CardAction::Replace,
+                reason: None,
+                reference: None,
+            },
+        )
         .await
         .unwrap();
     all.push(change.new_card.clone().unwrap());
@@ -218,17 +260,31 @@ async fn card_numbers_are_masked_outside_the_detail(db: &TestDb) {
     let b = db.anon_card().await;
     db.load(&a, "300").await;
     db.core
-        .transfer(&db.admin, TransferRequest { from: a.clone(), to: b.clone(), amount: m("10"), reference: "mask-1".into() })
+        .transfer(
+            &db.admin,
+            TransferRequest { from: a.clone(), to: b.clone(), amount: m("10"), reference: "mask-1".into() },
+        )
         .await
         .unwrap();
     db.core.pay(&db.admin, pay(&b, "5", shop, "mask-2")).await.unwrap();
     db.core
-        .card_action(&db.admin, CardActionRequest { card: b.clone(), action: CardAction::Freeze, reason: Some("check".into()), reference: None })
+        .card_action(
+            &db.admin,
+            CardActionRequest {
+                card: b.clone(),
+                action: CardAction::Freeze,
+                reason: Some("check".into()),
+                reference: None,
+            },
+        )
         .await
         .unwrap();
     let replaced = db
         .core
-        .card_action(&db.admin, CardActionRequest { card: a.clone(), action: CardAction::Replace, reason: None, reference: None })
+        .card_action(
+            &db.admin,
+            CardActionRequest { card: a.clone(), action: CardAction::Replace, reason: None, reference: None },
+        )
         .await
         .unwrap();
     let c = cn(&replaced.new_card.unwrap());
@@ -258,10 +314,8 @@ async fn card_numbers_are_masked_outside_the_detail(db: &TestDb) {
             texts.push(act.note);
         }
     }
-    let audit: Vec<(String, String)> = sqlx::query_as("SELECT subject, detail FROM audit_log")
-        .fetch_all(db.raw())
-        .await
-        .unwrap();
+    let audit: Vec<(String, String)> =
+        sqlx::query_as("SELECT subject, detail FROM audit_log").fetch_all(db.raw()).await.unwrap();
     assert!(!audit.is_empty());
     for (s, d) in audit {
         texts.push(s);

@@ -67,7 +67,8 @@ fn allowed(role: Role, op: Op) -> bool {
     match role {
         Role::Admin => true,
         Role::Operator => {
-            [TopUp, Pay, Refund, Transfer, Issue, BatchIssue, ServiceCard].contains(&op) || reads.contains(&op)
+            [TopUp, Pay, Refund, Transfer, Issue, BatchIssue, ServiceCard].contains(&op)
+                || reads.contains(&op)
         }
         Role::Finance => [Reverse, Verify, Anchor].contains(&op) || reads.contains(&op),
         Role::Auditor => [Verify, Anchor].contains(&op) || reads.contains(&op),
@@ -104,16 +105,25 @@ async fn attempt(db: &TestDb, actor: &Actor, op: Op, shop: i64, p: &Prep, n: usi
     match op {
         Op::TopUp => c.top_up(actor, topup(&p.card, "1", &r)).await.map(drop),
         Op::Pay => c.pay(actor, pay(&p.card, "1", shop, &r)).await.map(drop),
-        Op::Refund => c.refund(actor, RefundRequest { payment_id: p.payment, amount: m("1"), reference: r }).await.map(drop),
+        Op::Refund => c
+            .refund(actor, RefundRequest { payment_id: p.payment, amount: m("1"), reference: r })
+            .await
+            .map(drop),
         Op::Transfer => c
-            .transfer(actor, TransferRequest { from: p.card.clone(), to: p.other.clone(), amount: m("1"), reference: r })
+            .transfer(
+                actor,
+                TransferRequest { from: p.card.clone(), to: p.other.clone(), amount: m("1"), reference: r },
+            )
             .await
             .map(drop),
         Op::Reverse => c
             .reverse(actor, ReverseRequest { entry_id: p.entry, reason: "test".into(), reference: r })
             .await
             .map(drop),
-        Op::Issue => c.issue_card(actor, IssueRequest { card_type: CardType::Physical, holder: None, mall: None }).await.map(drop),
+        Op::Issue => c
+            .issue_card(actor, IssueRequest { card_type: CardType::Physical, holder: None, mall: None })
+            .await
+            .map(drop),
         Op::BatchIssue => c
             .batch_issue(
                 actor,
@@ -134,18 +144,38 @@ async fn attempt(db: &TestDb, actor: &Actor, op: Op, shop: i64, p: &Prep, n: usi
             .await
             .map(drop),
         Op::ServiceCard => c
-            .card_action(actor, CardActionRequest { card: p.other.clone(), action: CardAction::Freeze, reason: None, reference: None })
+            .card_action(
+                actor,
+                CardActionRequest {
+                    card: p.other.clone(),
+                    action: CardAction::Freeze,
+                    reason: None,
+                    reference: None,
+                },
+            )
             .await
             .map(drop),
         Op::MallAdd => c
             .mall_add(
                 actor,
-                MallAddRequest { code: format!("R{n}"), name: "Role Mall".into(), region: format!("region{n}"), city_tier: CityTier::parse("3").unwrap() },
+                MallAddRequest {
+                    code: format!("R{n}"),
+                    name: "Role Mall".into(),
+                    region: format!("region{n}"),
+                    city_tier: CityTier::parse("3").unwrap(),
+                },
             )
             .await
             .map(drop),
         Op::MerchantAdd => c
-            .merchant_add(actor, MerchantAddRequest { mall: "M1".into(), name: format!("Shop {n}"), category: Category::Dining })
+            .merchant_add(
+                actor,
+                MerchantAddRequest {
+                    mall: "M1".into(),
+                    name: format!("Shop {n}"),
+                    category: Category::Dining,
+                },
+            )
             .await
             .map(drop),
         Op::UserAdd => c
@@ -195,7 +225,10 @@ async fn unknown_and_deactivated_users_are_refused(db: &TestDb) {
     assert_eq!(db.core.actor("clerk").await.unwrap_err().code, "forbidden");
     // init created the user admin.
     let (role, scopes, active): (String, String, i64) =
-        sqlx::query_as("SELECT role, scopes, active FROM users WHERE name = 'admin'").fetch_one(db.raw()).await.unwrap();
+        sqlx::query_as("SELECT role, scopes, active FROM users WHERE name = 'admin'")
+            .fetch_one(db.raw())
+            .await
+            .unwrap();
     assert_eq!((role.as_str(), scopes.as_str(), active), ("admin", "", 1));
     assert_eq!(db.core.actor("admin").await.unwrap(), Actor::admin());
 }
@@ -219,13 +252,16 @@ async fn scopes_limit_malls_and_regions(db: &TestDb) {
     db.refused("forbidden", db.core.pay(&east, pay(&card, "1", s3, "sc-4"))).await;
     // A refund is judged by the payment's merchant.
     let p3 = db.core.pay(&db.admin, pay(&card, "5", s3, "sc-5")).await.unwrap();
-    let refund = RefundRequest { payment_id: p3.payment_id.unwrap(), amount: m("1"), reference: "sc-6".into() };
+    let refund =
+        RefundRequest { payment_id: p3.payment_id.unwrap(), amount: m("1"), reference: "sc-6".into() };
     db.refused("forbidden", db.core.refund(&east, refund)).await;
     // Cards issued for a mall are served only within scope.
-    let issue = |mall: &str| IssueRequest { card_type: CardType::Physical, holder: None, mall: Some(mall.into()) };
+    let issue =
+        |mall: &str| IssueRequest { card_type: CardType::Physical, holder: None, mall: Some(mall.into()) };
     db.refused("forbidden", db.core.issue_card(&m1, issue("M2"))).await;
     let in_m2 = cn(&db.core.issue_card(&east, issue("M2")).await.unwrap().card);
-    let freeze = CardActionRequest { card: in_m2.clone(), action: CardAction::Freeze, reason: None, reference: None };
+    let freeze =
+        CardActionRequest { card: in_m2.clone(), action: CardAction::Freeze, reason: None, reference: None };
     db.refused("forbidden", db.core.card_action(&m1, freeze.clone())).await;
     db.core.card_action(&east, freeze).await.unwrap();
 }
@@ -240,11 +276,23 @@ async fn changes_of_state_are_audited_with_their_actor(db: &TestDb) {
     db.core.rule_set(&db.admin, "balance_cap_anonymous", "900").await.unwrap();
     let issued = db
         .core
-        .issue_card(&op, IssueRequest { card_type: CardType::Cobrand, holder: Some(common::holder(1)), mall: Some("M1".into()) })
+        .issue_card(
+            &op,
+            IssueRequest {
+                card_type: CardType::Cobrand,
+                holder: Some(common::holder(1)),
+                mall: Some("M1".into()),
+            },
+        )
         .await
         .unwrap();
     let card = cn(&issued.card);
-    let anon = cn(&db.core.issue_card(&op, IssueRequest { card_type: CardType::Virtual, holder: None, mall: None }).await.unwrap().card);
+    let anon = cn(&db
+        .core
+        .issue_card(&op, IssueRequest { card_type: CardType::Virtual, holder: None, mall: None })
+        .await
+        .unwrap()
+        .card);
     let b = db
         .core
         .batch_issue(
@@ -269,20 +317,39 @@ async fn changes_of_state_are_audited_with_their_actor(db: &TestDb) {
     let p = db.core.pay(&op, pay(&card, "10", shop, "aud-p")).await.unwrap();
     let r = db
         .core
-        .refund(&op, RefundRequest { payment_id: p.payment_id.unwrap(), amount: m("1"), reference: "aud-r".into() })
+        .refund(
+            &op,
+            RefundRequest { payment_id: p.payment_id.unwrap(), amount: m("1"), reference: "aud-r".into() },
+        )
         .await
         .unwrap();
     let tr = db
         .core
-        .transfer(&op, TransferRequest { from: card.clone(), to: anon.clone(), amount: m("2"), reference: "aud-tr".into() })
+        .transfer(
+            &op,
+            TransferRequest {
+                from: card.clone(),
+                to: anon.clone(),
+                amount: m("2"),
+                reference: "aud-tr".into(),
+            },
+        )
         .await
         .unwrap();
     let rv = db
         .core
-        .reverse(&fin, ReverseRequest { entry_id: tr.entry_id, reason: "wrong card".into(), reference: "aud-rv".into() })
+        .reverse(
+            &fin,
+            ReverseRequest { entry_id: tr.entry_id, reason: "wrong card".into(), reference: "aud-rv".into() },
+        )
         .await
         .unwrap();
-    let act = |c: &CardNumber, a| CardActionRequest { card: c.clone(), action: a, reason: Some("desk".into()), reference: None };
+    let act = |c: &CardNumber, a| CardActionRequest {
+        card: c.clone(),
+        action: a,
+        reason: Some("desk".into()),
+        reference: None,
+    };
     for a in [CardAction::Freeze, CardAction::Unfreeze, CardAction::ReportLoss] {
         db.core.card_action(&op, act(&card, a)).await.unwrap();
     }
@@ -291,10 +358,11 @@ async fn changes_of_state_are_audited_with_their_actor(db: &TestDb) {
     let later = db.core_at("2026-07-01T10:00:00+08:00").await;
     later.card_action(&op, act(&cn(replaced.new_card.as_deref().unwrap()), CardAction::Close)).await.unwrap();
 
-    let audit: Vec<(String, String)> = sqlx::query_as("SELECT actor, action FROM audit_log ORDER BY chain, chain_seq")
-        .fetch_all(db.raw())
-        .await
-        .unwrap();
+    let audit: Vec<(String, String)> =
+        sqlx::query_as("SELECT actor, action FROM audit_log ORDER BY chain, chain_seq")
+            .fetch_all(db.raw())
+            .await
+            .unwrap();
     let has = |actor: &str, action: &str| audit.iter().any(|(a, b)| a == actor && b == action);
     for (actor, action) in [
         ("admin", "region.add"),
@@ -313,10 +381,11 @@ async fn changes_of_state_are_audited_with_their_actor(db: &TestDb) {
     ] {
         assert!(has(actor, action), "no audit record {actor} {action} in {audit:?}");
     }
-    let journal: Vec<(i64, String, String)> = sqlx::query_as("SELECT id, kind, actor FROM journal_entries ORDER BY id")
-        .fetch_all(db.raw())
-        .await
-        .unwrap();
+    let journal: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT id, kind, actor FROM journal_entries ORDER BY id")
+            .fetch_all(db.raw())
+            .await
+            .unwrap();
     for (entry, kind, actor) in [
         (b.entry_id.unwrap(), "issue_load", "clerk"),
         (t.entry_id, "top_up", "clerk"),

@@ -8,7 +8,10 @@ use onecard::card_number::CardNumber;
 use onecard::money::Money;
 use onecard::rules::{Rules, RULE_NAMES};
 use onecard::types::{CardType, Channel, Funding, PayerType};
-use onecard::{BatchIssueRequest, CardAction, CardActionRequest, IssueRequest, RefundRequest, TopUpRequest, TransferRequest};
+use onecard::{
+    BatchIssueRequest, CardAction, CardActionRequest, IssueRequest, RefundRequest, TopUpRequest,
+    TransferRequest,
+};
 
 fn batch(count: u32, face: &str, reference: &str) -> BatchIssueRequest {
     BatchIssueRequest {
@@ -67,7 +70,12 @@ async fn balance_caps(db: &TestDb) {
     // A transfer cannot push the receiving card over its cap either.
     let spare = db.reg_card(2).await;
     db.load(&spare, "10").await;
-    let tr = TransferRequest { from: spare.clone(), to: anon.clone(), amount: m("0.01"), reference: "cap-3".into() };
+    let tr = TransferRequest {
+        from: spare.clone(),
+        to: anon.clone(),
+        amount: m("0.01"),
+        reference: "cap-3".into(),
+    };
     db.refused("balance_cap_exceeded", db.core.transfer(&db.admin, tr)).await;
     // Configurable.
     db.core.rule_set(&db.admin, "balance_cap_anonymous", "500").await.unwrap();
@@ -109,7 +117,11 @@ async fn real_name_for_large_anonymous_purchases(db: &TestDb) {
 async fn cash_limits(db: &TestDb) {
     // A company may not pay 5,000.00 or more in cash; 4,999.99 is fine.
     let reg = db.reg_card(1).await;
-    db.refused("cash_limit_exceeded", db.core.top_up(&db.admin, cash(&reg, "5000", PayerType::Company, "cash-1"))).await;
+    db.refused(
+        "cash_limit_exceeded",
+        db.core.top_up(&db.admin, cash(&reg, "5000", PayerType::Company, "cash-1")),
+    )
+    .await;
     db.core.top_up(&db.admin, cash(&reg, "4999.99", PayerType::Company, "cash-2")).await.unwrap();
     let mut company = with_buyer(batch(5, "1000", "cash-3"));
     company.channel = Channel::Cash;
@@ -126,8 +138,16 @@ async fn cash_limits(db: &TestDb) {
     db.core.rule_set(&db.admin, "cash_limit_company", "1000").await.unwrap();
     db.core.rule_set(&db.admin, "cash_limit_person", "100").await.unwrap();
     let reg2 = db.reg_card(2).await;
-    db.refused("cash_limit_exceeded", db.core.top_up(&db.admin, cash(&reg2, "1000", PayerType::Company, "cash-6"))).await;
-    db.refused("cash_limit_exceeded", db.core.top_up(&db.admin, cash(&reg2, "100", PayerType::Person, "cash-7"))).await;
+    db.refused(
+        "cash_limit_exceeded",
+        db.core.top_up(&db.admin, cash(&reg2, "1000", PayerType::Company, "cash-6")),
+    )
+    .await;
+    db.refused(
+        "cash_limit_exceeded",
+        db.core.top_up(&db.admin, cash(&reg2, "100", PayerType::Person, "cash-7")),
+    )
+    .await;
     db.core.top_up(&db.admin, cash(&reg2, "99.99", PayerType::Person, "cash-8")).await.unwrap();
     db.core.top_up(&db.admin, cash(&reg2, "999.99", PayerType::Company, "cash-9")).await.unwrap();
 }
@@ -166,15 +186,18 @@ async fn credit_funding_is_refused(db: &TestDb) {
     db.core.rule_set(&db.admin, "credit_funding_allowed", "true").await.unwrap();
     db.core.top_up(&db.admin, r).await.unwrap();
     db.core.batch_issue(&db.admin, b).await.unwrap();
-    let (funding,): (String,) = sqlx::query_as("SELECT funding FROM topups WHERE ref = 'cr-1'")
-        .fetch_one(db.raw())
-        .await
-        .unwrap();
+    let (funding,): (String,) =
+        sqlx::query_as("SELECT funding FROM topups WHERE ref = 'cr-1'").fetch_one(db.raw()).await.unwrap();
     assert_eq!(funding, "credit");
 }
 
 async fn redemption_rules(db: &TestDb) {
-    let close = |c: &CardNumber| CardActionRequest { card: c.clone(), action: CardAction::Close, reason: None, reference: None };
+    let close = |c: &CardNumber| CardActionRequest {
+        card: c.clone(),
+        action: CardAction::Close,
+        reason: None,
+        reference: None,
+    };
     let reg = db.reg_card(1).await;
     db.load(&reg, "100").await;
     let month_later = db.core_at("2026-04-01T10:00:00+08:00").await;
@@ -203,7 +226,10 @@ async fn refunds_go_to_the_card_only(db: &TestDb) {
     let before = db.scalar(outside).await;
     let r = db
         .core
-        .refund(&db.admin, RefundRequest { payment_id: p.payment_id.unwrap(), amount: m("200"), reference: "rc-2".into() })
+        .refund(
+            &db.admin,
+            RefundRequest { payment_id: p.payment_id.unwrap(), amount: m("200"), reference: "rc-2".into() },
+        )
         .await
         .unwrap();
     assert_eq!(r.balance_after, m("300.00"));

@@ -19,10 +19,13 @@ async fn init_is_idempotent(db: &TestDb) {
     assert_eq!(db.scalar("SELECT COUNT(*) FROM users").await, 1);
     assert_eq!(db.scalar("SELECT COUNT(*) FROM meta WHERE key = 'sandbox' AND value = 'true'").await, 1);
     assert_eq!(again.card_count().await.unwrap(), 1);
-    assert_eq!(db.core.backend(), match db.backend {
-        common::Backend::Sqlite => "sqlite",
-        common::Backend::Postgres => "postgres",
-    });
+    assert_eq!(
+        db.core.backend(),
+        match db.backend {
+            common::Backend::Sqlite => "sqlite",
+            common::Backend::Postgres => "postgres",
+        }
+    );
 }
 
 async fn uninitialized_database_is_refused(db: &TestDb) {

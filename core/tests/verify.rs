@@ -17,23 +17,38 @@ async fn history(db: &TestDb) -> Vec<i64> {
     entries.push(db.core.top_up(&db.admin, topup(&a, "1000", "v-1")).await.unwrap().entry_id);
     entries.push(db.core.top_up(&db.admin, topup(&b, "200", "v-2")).await.unwrap().entry_id);
     for i in 0..4 {
-        entries.push(db.core.pay(&db.admin, pay(&a, "12.34", shop, &format!("v-p{i}"))).await.unwrap().entry_id);
+        entries
+            .push(db.core.pay(&db.admin, pay(&a, "12.34", shop, &format!("v-p{i}"))).await.unwrap().entry_id);
     }
     let t = db
         .core
-        .transfer(&db.admin, onecard::TransferRequest { from: a.clone(), to: b.clone(), amount: m("5"), reference: "v-3".into() })
+        .transfer(
+            &db.admin,
+            onecard::TransferRequest {
+                from: a.clone(),
+                to: b.clone(),
+                amount: m("5"),
+                reference: "v-3".into(),
+            },
+        )
         .await
         .unwrap();
     entries.push(t.entry_id);
     let r = db
         .core
-        .reverse(&db.admin, ReverseRequest { entry_id: t.entry_id, reason: "wrong card".into(), reference: "v-4".into() })
+        .reverse(
+            &db.admin,
+            ReverseRequest { entry_id: t.entry_id, reason: "wrong card".into(), reference: "v-4".into() },
+        )
         .await
         .unwrap();
     entries.push(r.entry_id);
     for action in [CardAction::Freeze, CardAction::Unfreeze, CardAction::Freeze, CardAction::Unfreeze] {
         db.core
-            .card_action(&db.admin, CardActionRequest { card: b.clone(), action, reason: Some("check".into()), reference: None })
+            .card_action(
+                &db.admin,
+                CardActionRequest { card: b.clone(), action, reason: Some("check".into()), reference: None },
+            )
             .await
             .unwrap();
     }
@@ -95,7 +110,10 @@ async fn clean_ledger_verifies_with_its_reserve(db: &TestDb) {
     db.load(&reg, "100").await;
     let later = db.core_at("2026-06-02T10:00:00+08:00").await;
     later
-        .card_action(&db.admin, CardActionRequest { card: reg, action: CardAction::Close, reason: None, reference: None })
+        .card_action(
+            &db.admin,
+            CardActionRequest { card: reg, action: CardAction::Close, reason: None, reference: None },
+        )
         .await
         .unwrap();
     let r = later.verify(&db.admin).await.unwrap();
@@ -108,16 +126,16 @@ async fn tampered_posting_is_found(db: &TestDb) {
     let entries = history(db).await;
     assert!(problems(db).await.is_empty());
     let victim = entries[3]; // a purchase in the middle
-    db.exec(&format!("UPDATE postings SET amount = amount + 100 WHERE entry_id = {victim} AND amount < 0")).await;
+    db.exec(&format!("UPDATE postings SET amount = amount + 100 WHERE entry_id = {victim} AND amount < 0"))
+        .await;
     let ps = problems(db).await;
     assert_eq!(checks(&ps), ["account_balance", "entry_balance", "journal_chain"], "{ps:?}");
     let e = find(&ps, "entry_balance");
     assert_eq!((e.table.as_str(), e.id), ("journal_entries", victim));
     let c = find(&ps, "journal_chain");
     assert_eq!((c.table.as_str(), c.id), ("journal_entries", victim), "the first bad row, not a later one");
-    let merchant_account = db
-        .scalar(&format!("SELECT account_id FROM postings WHERE entry_id = {victim} AND amount < 0"))
-        .await;
+    let merchant_account =
+        db.scalar(&format!("SELECT account_id FROM postings WHERE entry_id = {victim} AND amount < 0")).await;
     let a = find(&ps, "account_balance");
     assert_eq!((a.table.as_str(), a.id), ("accounts", merchant_account));
 }
@@ -169,8 +187,11 @@ async fn deleted_last_rows_contradict_the_chain_head(db: &TestDb) {
     let entries = history(db).await;
     let last = *entries.last().unwrap();
     let (chain, _) = position(db, "journal_entries", last).await;
-    let seq_max = db.scalar(&format!("SELECT MAX(chain_seq) FROM journal_entries WHERE chain = {chain}")).await;
-    let tail = db.scalar(&format!("SELECT id FROM journal_entries WHERE chain = {chain} AND chain_seq = {seq_max}")).await;
+    let seq_max =
+        db.scalar(&format!("SELECT MAX(chain_seq) FROM journal_entries WHERE chain = {chain}")).await;
+    let tail = db
+        .scalar(&format!("SELECT id FROM journal_entries WHERE chain = {chain} AND chain_seq = {seq_max}"))
+        .await;
     // Remove the newest entry of a chain with its postings (and its balances, to hide it).
     db.exec(&format!(
         "UPDATE accounts SET balance = balance - normal * (SELECT amount FROM postings p WHERE p.entry_id = {tail} \
@@ -187,7 +208,8 @@ async fn deleted_last_rows_contradict_the_chain_head(db: &TestDb) {
 
 async fn tampered_balances_and_reserve_are_found(db: &TestDb) {
     history(db).await;
-    let wechat = db.scalar("SELECT id FROM accounts WHERE kind = 'channel_clearing' AND owner = 'wechat'").await;
+    let wechat =
+        db.scalar("SELECT id FROM accounts WHERE kind = 'channel_clearing' AND owner = 'wechat'").await;
     db.exec(&format!("UPDATE accounts SET balance = balance - 100000 WHERE id = {wechat}")).await;
     let ps = problems(db).await;
     assert_eq!(checks(&ps), ["account_balance", "reserve"], "{ps:?}");

@@ -23,8 +23,8 @@ use onecard::error::{Error, Result};
 use onecard::money::Money;
 use onecard::types::{CardType, Category, Channel, CityTier, Funding, Medium, PayerType, Role};
 use onecard::{
-    Core, Holder, IssueRequest, MallAddRequest, MerchantAddRequest, OpenOptions, PayRequest,
-    TopUpRequest, UserAddRequest,
+    Core, Holder, IssueRequest, MallAddRequest, MerchantAddRequest, OpenOptions, PayRequest, TopUpRequest,
+    UserAddRequest,
 };
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Executor};
@@ -109,14 +109,11 @@ fn with_database(url: &str, name: &str) -> String {
 /// A unique database name for a test (PostgreSQL names are at most 63 bytes).
 fn unique_name(test: &str) -> String {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
     let suffix = format!("_{}_{n}_{nanos:x}", std::process::id());
-    let mut t: String = test
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
-        .collect();
+    let mut t: String =
+        test.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
     // Leave room for an `_<tag>` of an extra database (see `empty_db`).
     t.truncate(63 - 12 - "onecard_t_".len() - suffix.len());
     format!("onecard_t_{t}{suffix}")
@@ -198,11 +195,19 @@ impl TestDb {
             }
         };
         let opts = OpenOptions { key_file: Some(key_file.clone()), now: Some(NOW.to_string()) };
-        let core = Core::init_with(&url, true, &opts)
-            .await
-            .unwrap_or_else(|e| panic!("init {url}: {e}"));
+        let core = Core::init_with(&url, true, &opts).await.unwrap_or_else(|e| panic!("init {url}: {e}"));
         let raw = raw_pool(&url).await;
-        Some(TestDb { backend, url, dir, key_file, core, admin: Actor::admin(), pg, raw, extra: Default::default() })
+        Some(TestDb {
+            backend,
+            url,
+            dir,
+            key_file,
+            core,
+            admin: Actor::admin(),
+            pg,
+            raw,
+            extra: Default::default(),
+        })
     }
 
     /// The options every core on this database uses, with the clock at `now`.
@@ -227,10 +232,7 @@ impl TestDb {
 
     /// One integer from raw SQL.
     pub async fn scalar(&self, sql: &str) -> i64 {
-        sqlx::query_scalar::<_, i64>(sql)
-            .fetch_one(&self.raw)
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        sqlx::query_scalar::<_, i64>(sql).fetch_one(&self.raw).await.unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 
     /// Every table of the database (see [`digest`]).
@@ -278,7 +280,8 @@ impl TestDb {
         if let Some((admin_url, name)) = pg {
             if let Ok(admin) = AnyPoolOptions::new().max_connections(1).connect(&admin_url).await {
                 for db in extra.into_inner().unwrap().into_iter().chain([name]) {
-                    let _ = admin.execute(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)").as_str()).await;
+                    let _ =
+                        admin.execute(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)").as_str()).await;
                 }
                 admin.close().await;
             }
@@ -369,10 +372,7 @@ impl TestDb {
 
     /// Adds user `name` with `role` and `scopes`.
     pub async fn user_scoped(&self, name: &str, role: Role, scopes: Vec<Scope>) -> Actor {
-        self.core
-            .user_add(&self.admin, UserAddRequest { name: name.into(), role, scopes })
-            .await
-            .unwrap();
+        self.core.user_add(&self.admin, UserAddRequest { name: name.into(), role, scopes }).await.unwrap();
         self.core.actor(name).await.unwrap()
     }
 

@@ -189,6 +189,46 @@ async fn concurrent_reversals_reverse_once(db: &TestDb) {
     db.assert_verified().await;
 }
 
+/// Refunds and a reversal of one purchase at once: either the reversal wins (and no refund
+/// goes through) or a refund does (and the reversal is refused); never both.
+async fn refunds_and_a_reversal_of_one_purchase_exclude_each_other(db: &TestDb) {
+    let shop = db.shop().await;
+    let card = db.anon_card().await;
+    db.load(&card, "500").await;
+    let p = db.core.pay(&db.admin, pay(&card, "100", shop, "rr-pay")).await.unwrap();
+    let (pid, entry) = (p.payment_id.unwrap(), p.entry_id);
+    let cs = cores(db, 4).await;
+    let results = race(&cs, 9, |i, core, admin| async move {
+        if i == 4 {
+            core.reverse(
+                &admin,
+                ReverseRequest { entry_id: entry, reason: "void".into(), reference: "rr-rev".into() },
+            )
+            .await
+        } else {
+            core.refund(
+                &admin,
+                RefundRequest { payment_id: pid, amount: m("1"), reference: format!("rr-{i}") },
+            )
+            .await
+        }
+    })
+    .await;
+    let reversed = results[4].is_ok();
+    let refunds_ok = results.iter().enumerate().filter(|(i, r)| *i != 4 && r.is_ok()).count() as i64;
+    let refused = codes(&results);
+    if reversed {
+        assert_eq!(refunds_ok, 0, "{refused:?}");
+        assert!(refused.iter().all(|c| c == "payment_reversed"), "{refused:?}");
+        assert_eq!(db.balance(&card).await, m("500.00"));
+    } else {
+        assert!(refunds_ok > 0);
+        assert_eq!(results[4].as_ref().unwrap_err().code, "payment_has_refunds");
+        assert_eq!(db.balance(&card).await.fen(), 40_000 + 100 * refunds_ok);
+    }
+    db.assert_verified().await;
+}
+
 /// Transfers in both directions between two cards at once: no deadlock, nothing lost.
 async fn opposite_transfers_neither_deadlock_nor_lose_money(db: &TestDb) {
     let a = db.anon_card().await;
@@ -262,6 +302,7 @@ both_backends!(
     concurrent_duplicate_refs_make_one_movement,
     concurrent_refunds_never_exceed_the_purchase,
     concurrent_reversals_reverse_once,
+    refunds_and_a_reversal_of_one_purchase_exclude_each_other,
     opposite_transfers_neither_deadlock_nor_lose_money,
     separate_processes_wait_for_each_other,
 );

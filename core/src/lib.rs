@@ -255,7 +255,14 @@ impl Core {
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(4),
         };
-        let ctx = Arc::new(Ctx { db, clock, pii, ids: IdAlloc::default(), stats: Default::default() });
+        let ctx = Arc::new(Ctx {
+            db,
+            clock,
+            pii,
+            key_error: key_error.clone(),
+            ids: IdAlloc::default(),
+            stats: Default::default(),
+        });
         let engine = Engine::start(ctx.clone(), writers);
         Ok(Core { ctx, engine, sandbox, key_error })
     }
@@ -266,6 +273,7 @@ impl Core {
             db: self.ctx.db.clone(),
             clock: self.ctx.clock,
             pii: self.ctx.pii.clone(),
+            key_error: self.ctx.key_error.clone(),
             ids: IdAlloc::default(),
             stats: Default::default(),
         });

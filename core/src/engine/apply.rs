@@ -75,16 +75,12 @@ impl Batch<'_> {
             }
             Op::Card(r) => {
                 actor.require(Permission::ServiceCards)?;
-                match r.action {
-                    CardAction::Replace | CardAction::Close => {
-                        let kind = r.action.as_str();
-                        // A card is replaced or closed once, so its number is a natural key.
-                        let reference =
-                            r.reference.clone().unwrap_or_else(|| format!("{kind}:{}", r.card));
+                match r.idempotency_key() {
+                    Some((kind, reference)) => {
                         let key = (r.card.as_str(), kind);
                         idempotent!(kind, &reference, &key, self.card_action(r, &reference, actor), Outcome::Change)
                     }
-                    _ => self.card_action(r, "", actor).await.map(Outcome::Change),
+                    None => self.card_action(r, "", actor).await.map(Outcome::Change),
                 }
             }
             Op::MallAdd(r) => {
@@ -216,11 +212,15 @@ impl Batch<'_> {
     }
 
     fn pii(&self) -> Result<&Pii> {
+        // Say why the key is missing (no key file, a key from another database...): "set
+        // ONECARD_KEY_FILE" is wrong advice when it is set to the wrong key.
         self.ctx.pii.as_deref().ok_or_else(|| {
-            Error::new(
-                "key_unavailable",
-                "personal data needs the data key: set ONECARD_KEY_FILE or unlock the OS keychain",
-            )
+            self.ctx.key_error.clone().unwrap_or_else(|| {
+                Error::new(
+                    "key_unavailable",
+                    "personal data needs the data key: set ONECARD_KEY_FILE or unlock the OS keychain",
+                )
+            })
         })
     }
 
@@ -233,6 +233,7 @@ impl Batch<'_> {
     }
 
     async fn top_up(&mut self, r: &TopUpRequest, actor: &Actor) -> Result<Movement> {
+        movement_amount(r.amount)?;
         let c = self.card(r.card.as_str()).await?;
         self.usable(&c)?;
         let holder = match (c.registered, r.channel, c.member_id) {
@@ -278,6 +279,7 @@ impl Batch<'_> {
     }
 
     async fn pay(&mut self, r: &PayRequest, actor: &Actor) -> Result<Movement> {
+        movement_amount(r.amount)?;
         let m = self.merchant(r.merchant).await?;
         actor.require_mall(&m.mall, &m.region)?;
         if !m.active {
@@ -359,6 +361,7 @@ impl Batch<'_> {
     }
 
     async fn refund(&mut self, r: &RefundRequest, actor: &Actor) -> Result<Movement> {
+        movement_amount(r.amount)?;
         let p = self.payment(r.payment_id).await?;
         if self.is_reversed(p.entry_id).await? {
             return Err(Error::new("payment_reversed", format!("payment {} was reversed", r.payment_id)));
@@ -401,6 +404,7 @@ impl Batch<'_> {
     }
 
     async fn transfer(&mut self, r: &TransferRequest, actor: &Actor) -> Result<Movement> {
+        movement_amount(r.amount)?;
         if r.from == r.to {
             return Err(Error::new("same_card", "a transfer needs two different cards"));
         }
@@ -437,6 +441,25 @@ impl Batch<'_> {
                 format!("a {} entry cannot be reversed; correct it with a new operation", e.kind),
             ));
         }
+        // Lock what the reversal reads and changes (the payment, then the cards, the order a
+        // refund takes) before asking whether the entry was reversed or refunded: on PostgreSQL
+        // a concurrent reversal commits while we wait for these locks, and only reads made after
+        // the wait see it.
+        if let Some((pid, _)) = e.payment {
+            self.payment(pid).await?;
+        }
+        let accts: Vec<i64> = e.postings.iter().map(|(a, _)| *a).collect();
+        self.load_accounts(&accts).await?;
+        let mut cards = Vec::new();
+        for a in &accts {
+            let n: Option<String> = sqlx::query_scalar("SELECT number FROM cards WHERE account_id = $1")
+                .bind(*a)
+                .fetch_optional(&mut *self.tx)
+                .await?;
+            if let Some(n) = n {
+                cards.push(self.card(&n).await?);
+            }
+        }
         if self.is_reversed(r.entry_id).await? {
             return Err(Error::new("already_reversed", format!("entry {} was already reversed", r.entry_id)));
         }
@@ -449,18 +472,6 @@ impl Batch<'_> {
                         format!("payment {pid} has refunds; reverse the refunds first"),
                     ));
                 }
-            }
-        }
-        let accts: Vec<i64> = e.postings.iter().map(|(a, _)| *a).collect();
-        self.load_accounts(&accts).await?;
-        let mut cards = Vec::new();
-        for a in &accts {
-            let n: Option<String> = sqlx::query_scalar("SELECT number FROM cards WHERE account_id = $1")
-                .bind(*a)
-                .fetch_optional(&mut *self.tx)
-                .await?;
-            if let Some(n) = n {
-                cards.push(self.card(&n).await?);
             }
         }
         let negated: Vec<(i64, i64)> = e.postings.iter().map(|(a, m)| (*a, -*m)).collect();
@@ -483,17 +494,23 @@ impl Batch<'_> {
                 self.add_refunded(pid, -amt);
             }
         }
-        let mut first: Option<(CardSt, i64)> = None;
+        let change_of = |c: &CardSt| -> i64 {
+            negated.iter().filter(|(a, _)| *a == c.account_id).map(|(_, m)| -m).sum()
+        };
+        // Report the cards as the reversed movement did: the card that paid (and now gets its
+        // money back) first, a transfer's other card as `to_card`. Account-id order would name
+        // whichever card happens to be older.
+        cards.sort_by_key(|c| change_of(c) <= 0);
         for c in &cards {
-            let change: i64 = negated.iter().filter(|(a, _)| *a == c.account_id).map(|(_, m)| -m).sum();
-            self.add_activity(c, "reversal", change, Some(entry), actor, &r.reason);
-            if first.is_none() {
-                first = Some((c.clone(), change));
-            }
+            self.add_activity(c, "reversal", change_of(c), Some(entry), actor, &r.reason);
         }
-        let (c, change) = first.ok_or_else(|| Error::internal("reversible entry without a card"))?;
-        let mut mv = self.movement(entry, &c, Money::from_fen(change.abs()));
+        let c = cards.first().ok_or_else(|| Error::internal("reversible entry without a card"))?;
+        let mut mv = self.movement(entry, c, Money::from_fen(change_of(c).abs()));
         mv.reverses = Some(r.entry_id);
+        if let [_, to] = cards.as_slice() {
+            mv.to_card = Some(to.number.clone());
+            mv.to_balance_after = Some(Money::from_fen(self.balance(to.account_id)));
+        }
         Ok(mv)
     }
 
@@ -974,6 +991,20 @@ impl Replayable for CardChange {
     fn mark_replayed(&mut self) {
         self.replayed = true;
     }
+}
+
+/// A money movement's amount: more than zero and at most [`Money::MAX`]. Parsed amounts always
+/// are, but `Money::from_fen` and a deserialized zero can carry anything, and the core is the
+/// last guard: a zero or negative amount would otherwise book an empty or inverted entry (a
+/// negative transfer moves money the other way) and an oversized one overflows the cap check.
+fn movement_amount(amount: Money) -> Result<i64> {
+    if amount.fen() <= 0 || amount > Money::MAX {
+        return Err(Error::new(
+            "invalid_amount",
+            format!("amount must be greater than zero and at most {}, got {amount}", Money::MAX),
+        ));
+    }
+    Ok(amount.fen())
 }
 
 /// Idempotency references: 1..=128 printable ASCII characters without spaces.

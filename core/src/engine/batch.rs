@@ -212,7 +212,17 @@ impl<'c> Batch<'c> {
                     numbers.push(r.to.as_str().to_string());
                     keys.entry("transfer").or_default().push(r.reference.clone());
                 }
-                Op::Card(r) => numbers.push(r.card.as_str().to_string()),
+                Op::Card(r) => {
+                    numbers.push(r.card.as_str().to_string());
+                    if let Some((kind, reference)) = r.idempotency_key() {
+                        keys.entry(kind).or_default().push(reference);
+                    }
+                }
+                // Every idempotent kind must be loaded here: `check_idempotency` only looks at
+                // what the batch has loaded, and a missed stored answer turns a replay into a
+                // second run (a unique-key failure, or a refusal such as already_reversed).
+                Op::Reverse(r) => keys.entry("reverse").or_default().push(r.reference.clone()),
+                Op::BatchIssue(r) => keys.entry("batch_issue").or_default().push(r.reference.clone()),
                 _ => {}
             }
         }
@@ -336,11 +346,16 @@ impl<'c> Batch<'c> {
         ids.sort_unstable();
         ids.dedup();
         for chunk in ids.chunks(2000) {
+            // Locked on PostgreSQL (before the cards, in id order), like the cards: a refund
+            // decides on `refunded`, and a concurrent refund of the same payment must wait and
+            // then see the new total, not the one read before it committed. The reversal count
+            // is from this statement's snapshot; `refund` re-reads it after the lock.
             let sql = format!(
                 "SELECT p.id, p.card_id, p.merchant_id, p.amount, p.refunded, p.entry_id, \
                  (SELECT COUNT(*) FROM journal_entries r WHERE r.reverses = p.entry_id) \
-                 FROM payments p WHERE p.id IN ({})",
-                placeholders(self.backend(), chunk.len(), 1)
+                 FROM payments p WHERE p.id IN ({}) ORDER BY p.id{}",
+                placeholders(self.backend(), chunk.len(), 1),
+                self.backend().for_update()
             );
             let mut q = sqlx::query_as::<_, (i64, i64, i64, i64, i64, i64, i64)>(&sql);
             for id in chunk {

@@ -40,13 +40,17 @@ impl IdAlloc {
     /// Makes sure at least `n` ids of each name are available in memory, reserving every
     /// missing block in one short transaction (one commit, not one per name).
     pub async fn reserve(&self, db: &Db, needs: &HashMap<&'static str, u64>) -> Result<()> {
-        let short: Vec<(&'static str, i64)> = needs
+        let mut short: Vec<(&'static str, i64)> = needs
             .iter()
             .filter_map(|(name, n)| {
                 let have = self.available(name);
                 (have < *n).then(|| (*name, self.block_size(name, n - have) as i64))
             })
             .collect();
+        // Update the allocator rows in one fixed order: `needs` is a HashMap, whose order differs
+        // from map to map, and two writers locking the same rows in opposite orders deadlock
+        // (PostgreSQL aborts one of them).
+        short.sort_unstable();
         if short.is_empty() {
             return Ok(());
         }

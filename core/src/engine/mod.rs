@@ -213,6 +213,20 @@ pub struct CardActionRequest {
     pub reference: Option<String>,
 }
 
+impl CardActionRequest {
+    /// The idempotency (kind, reference) of the actions that move money (replace, close). A card
+    /// is replaced or closed once, so its number makes a natural default reference.
+    pub(crate) fn idempotency_key(&self) -> Option<(&'static str, String)> {
+        match self.action {
+            CardAction::Replace | CardAction::Close => {
+                let kind = self.action.as_str();
+                Some((kind, self.reference.clone().unwrap_or_else(|| format!("{kind}:{}", self.card))))
+            }
+            _ => None,
+        }
+    }
+}
+
 /// Add a mall (and its region when new).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -490,6 +504,8 @@ pub(crate) struct Ctx {
     pub db: Db,
     pub clock: Clock,
     pub pii: Option<Arc<Pii>>,
+    /// Why `pii` is None (no key file, wrong key...), so refusals can say so.
+    pub key_error: Option<Error>,
     pub ids: IdAlloc,
     pub stats: Stats,
 }

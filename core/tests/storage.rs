@@ -1,0 +1,85 @@
+//! Storage: init runs the migrations and is idempotent, an uninitialized database is refused,
+//! only a sandbox accepts a fixed clock, a sandbox cannot be made of a production database, and
+//! personal data needs the key the database was written with. Both backends.
+
+mod common;
+
+use common::{holder, TestDb, NOW};
+use onecard::types::CardType;
+use onecard::{Core, IssueRequest, OpenOptions};
+
+async fn init_is_idempotent(db: &TestDb) {
+    let card = db.reg_card(1).await;
+    db.load(&card, "10").await;
+    let before = db.digest().await;
+    let again = Core::init_with(&db.url, true, &db.opts(NOW)).await.unwrap();
+    assert!(again.is_sandbox_db());
+    before.assert_same(&db.digest().await, "a second init");
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM schema_migrations").await, 1);
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM users").await, 1);
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM meta WHERE key = 'sandbox' AND value = 'true'").await, 1);
+    assert_eq!(again.card_count().await.unwrap(), 1);
+    assert_eq!(
+        db.core.backend(),
+        match db.backend {
+            common::Backend::Sqlite => "sqlite",
+            common::Backend::Postgres => "postgres",
+        }
+    );
+}
+
+async fn uninitialized_database_is_refused(db: &TestDb) {
+    let url = db.empty_db("empty").await;
+    let e = Core::open_with(&url, &db.opts(NOW)).await.err().expect("open must fail");
+    assert_eq!(e.code, "not_initialized", "{e}");
+}
+
+async fn only_sandboxes_take_a_fixed_clock(db: &TestDb) {
+    let url = db.empty_db("prod").await;
+    let key = db.dir.path().join("prod.key");
+    let plain = OpenOptions { key_file: Some(key.clone()), now: None };
+    let prod = Core::init_with(&url, false, &plain).await.unwrap();
+    assert!(!prod.is_sandbox_db());
+    drop(prod);
+    let fixed = OpenOptions { key_file: Some(key.clone()), now: Some(NOW.into()) };
+    let e = Core::open_with(&url, &fixed).await.err().expect("a production database refuses ONECARD_NOW");
+    assert_eq!(e.code, "clock_override_refused");
+    let e = Core::init_with(&url, true, &plain).await.err().expect("no sandbox from production");
+    assert_eq!(e.code, "sandbox_mismatch");
+    // The sandbox itself follows the fixed clock.
+    let c = db
+        .core
+        .issue_card(&db.admin, IssueRequest { card_type: CardType::Virtual, holder: None, mall: None })
+        .await
+        .unwrap();
+    assert!(c.issued_at.starts_with("2026-03-01T10:00:00"), "{}", c.issued_at);
+}
+
+async fn personal_data_needs_the_right_key(db: &TestDb) {
+    let other_key = db.dir.path().join("other.key");
+    std::fs::write(&other_key, "ab".repeat(32)).unwrap();
+    let wrong = Core::open_with(&db.url, &OpenOptions { key_file: Some(other_key), now: Some(NOW.into()) })
+        .await
+        .expect("the ledger opens without the personal-data key");
+    let issue = |h| IssueRequest { card_type: CardType::Physical, holder: h, mall: None };
+    let before = db.digest().await;
+    let e = wrong.issue_card(&db.admin, issue(Some(holder(1)))).await.unwrap_err();
+    // The refusal says why the key is missing: it is not the key this database was written with.
+    assert_eq!(e.code, "key_mismatch", "{e}");
+    before.assert_same(&db.digest().await, "a registered issue without the key");
+    // Everything that does not touch personal data still works.
+    wrong.issue_card(&db.admin, issue(None)).await.unwrap();
+    let missing = db.dir.path().join("missing.key");
+    let e = Core::init_with(&db.url, true, &OpenOptions { key_file: Some(missing), now: Some(NOW.into()) })
+        .await
+        .err()
+        .expect("init with a new key on a database written with another");
+    assert_eq!(e.code, "key_mismatch");
+}
+
+both_backends!(
+    init_is_idempotent,
+    uninitialized_database_is_refused,
+    only_sandboxes_take_a_fixed_clock,
+    personal_data_needs_the_right_key,
+);

@@ -250,7 +250,7 @@ async fn every_command_prints_its_json_shape(db: &TestDb) {
 
     // Users, rules, verify, anchor.
     let v = ok(db, &["user", "add", "bob", "--role", "finance", "--scope", "mall:SH01"]);
-    assert_eq!((v["user"].as_str(), v["role"].as_str()), (Some("bob"), Some("finance")));
+    assert_eq!((v["name"].as_str(), v["role"].as_str()), (Some("bob"), Some("finance")));
     assert_eq!(v["scopes"], serde_json::json!(["mall:SH01"]));
     let v = ok(db, &["user", "list"]);
     assert_eq!(v["users"].as_array().unwrap().len(), 2);

@@ -293,7 +293,8 @@ async fn card_numbers_are_masked_outside_the_detail(db: &TestDb) {
     // The detail shows the full number.
     assert_eq!(db.core.card_show(&db.admin, &a).await.unwrap().card, a.as_str());
     // The list masks every number, including "replaced by".
-    let list = db.core.card_list(&db.admin, None, None, 100).await.unwrap();
+    let q = onecard::read::CardQuery { limit: 100, ..Default::default() };
+    let list = db.core.card_list(&db.admin, &q).await.unwrap().rows;
     assert_eq!(list.len(), 3);
     for info in &list {
         assert_eq!(info.card.len(), 19);

@@ -121,11 +121,14 @@ async fn signed_qr_codes_are_verified_when_given(db: &TestDb) {
         r.qr_payload = Some(payload.to_string());
         r
     };
-    let code = db.core.card_qr(&db.admin, &virt).await.unwrap();
+    let qr = db.core.card_qr(&db.admin, &virt).await.unwrap();
+    assert!(qr.svg.starts_with("<?xml") || qr.svg.starts_with("<svg"), "{}", &qr.svg[..40]);
+    assert_eq!(qr.ttl_seconds, 60);
+    let code = qr.payload;
     assert!(code.starts_with("OC1."));
     db.refused("qr_not_available", db.core.card_qr(&db.admin, &physical)).await;
     // Another card's code, a forged code: refused.
-    let others = db.core.card_qr(&db.admin, &other).await.unwrap();
+    let others = db.core.card_qr(&db.admin, &other).await.unwrap().payload;
     db.refused("qr_invalid", db.core.pay(&db.admin, qr_pay(&virt, &others, "qr-1"))).await;
     let mut forged = code.clone();
     let last = forged.pop().unwrap();

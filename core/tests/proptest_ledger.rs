@@ -395,7 +395,7 @@ async fn run_case(db: &TestDb, shops: &[i64; 2], seen: &Seen, steps: &[Step]) ->
                 Money::from_fen(model.balance[k])
             );
             let status = if model.frozen[k] { "frozen" } else { "active" };
-            ensure!(info.status == status, "after step {i}: card {k} is {} but model {status}", info.status);
+            ensure!(info.status.as_str() == status, "after step {i}: card {k} is {} but model {status}", info.status);
         }
         let report = c.verify(a).await.map_err(|e| e.to_string())?;
         ensure!(report.ok, "after step {i} {s:?}: verify found {:?}", report.problems);

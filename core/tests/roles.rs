@@ -179,12 +179,12 @@ async fn attempt(db: &TestDb, actor: &Actor, op: Op, shop: i64, p: &Prep, n: usi
             .await
             .map(drop),
         Op::UserAdd => c
-            .user_add(actor, UserAddRequest { name: format!("new{n}"), role: Role::Auditor, scopes: vec![] })
+            .user_add(actor, UserAddRequest { name: format!("new{n}"), role: Role::Auditor, scopes: vec![], password: None })
             .await
             .map(drop),
         Op::RuleSet => c.rule_set(actor, "balance_cap_anonymous", "1000").await.map(drop),
         Op::CardShow => c.card_show(actor, &p.card).await.map(drop),
-        Op::CardList => c.card_list(actor, None, None, 10).await.map(drop),
+        Op::CardList => c.card_list(actor, &onecard::read::CardQuery::default()).await.map(drop),
         Op::CardHistory => c.card_history(actor, &p.card).await.map(drop),
         Op::CardQr => c.card_qr(actor, &p.virt).await.map(drop),
         Op::Verify => c.verify(actor).await.map(drop),

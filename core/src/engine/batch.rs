@@ -222,7 +222,7 @@ impl<'c> Batch<'c> {
                 // what the batch has loaded, and a missed stored answer turns a replay into a
                 // second run (a unique-key failure, or a refusal such as already_reversed).
                 Op::Reverse(r) => keys.entry("reverse").or_default().push(r.reference.clone()),
-                Op::BatchIssue(r) => keys.entry("batch_issue").or_default().push(r.reference.clone()),
+                Op::BatchIssue(r, _) => keys.entry("batch_issue").or_default().push(r.reference.clone()),
                 _ => {}
             }
         }

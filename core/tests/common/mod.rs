@@ -362,7 +362,7 @@ impl TestDb {
 
     /// The card's status as `card show` reports it.
     pub async fn status(&self, card: &CardNumber) -> String {
-        self.core.card_show(&self.admin, card).await.unwrap().status
+        self.core.card_show(&self.admin, card).await.unwrap().status.to_string()
     }
 
     /// Adds user `name` with `role` (no scopes) and returns it as an actor.
@@ -372,7 +372,9 @@ impl TestDb {
 
     /// Adds user `name` with `role` and `scopes`.
     pub async fn user_scoped(&self, name: &str, role: Role, scopes: Vec<Scope>) -> Actor {
-        self.core.user_add(&self.admin, UserAddRequest { name: name.into(), role, scopes }).await.unwrap();
+        let scopes = scopes.iter().map(Scope::to_text).collect();
+        let r = UserAddRequest { name: name.into(), role, scopes, password: None };
+        self.core.user_add(&self.admin, r).await.unwrap();
         self.core.actor(name).await.unwrap()
     }
 

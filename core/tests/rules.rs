@@ -245,6 +245,26 @@ async fn refunds_go_to_the_card_only(db: &TestDb) {
     assert_eq!(db.scalar("SELECT balance FROM accounts WHERE kind = 'merchant_payable'").await, 0);
 }
 
+async fn refunds_respect_the_cap(db: &TestDb) {
+    // Paid 600 of 1,000, then topped back up to the cap: refunding the 600 would put 1,600 on an
+    // anonymous card. The cap holds (rule 1); once the card is spent down, the refund goes through.
+    let shop = db.shop().await;
+    let card = db.anon_card().await;
+    db.load(&card, "1000").await;
+    let p = db.core.pay(&db.admin, pay(&card, "600", shop, "rcap-1")).await.unwrap();
+    db.load(&card, "600").await;
+    let refund = |reference: &str| RefundRequest {
+        payment_id: p.payment_id.unwrap(),
+        amount: m("600"),
+        reference: reference.into(),
+    };
+    db.refused("balance_cap_exceeded", db.core.refund(&db.admin, refund("rcap-2"))).await;
+    db.core.pay(&db.admin, pay(&card, "700", shop, "rcap-3")).await.unwrap();
+    let r = db.core.refund(&db.admin, refund("rcap-4")).await.unwrap();
+    assert_eq!(r.balance_after, m("900.00"));
+    db.assert_verified().await;
+}
+
 async fn rule_values_are_validated(db: &TestDb) {
     db.refused("invalid_rule", db.core.rule_set(&db.admin, "no_such_rule", "1")).await;
     db.refused("invalid_amount", db.core.rule_set(&db.admin, "balance_cap_registered", "-1")).await;
@@ -272,5 +292,6 @@ both_backends!(
     credit_funding_is_refused,
     redemption_rules,
     refunds_go_to_the_card_only,
+    refunds_respect_the_cap,
     rule_values_are_validated,
 );

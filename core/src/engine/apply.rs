@@ -381,9 +381,13 @@ impl Batch<'_> {
         }
         let m = self.merchant(p.merchant_id).await?;
         actor.require_mall(&m.mall, &m.region)?;
-        // Goods bought with the card are refunded to the card (rule 5), never in cash.
+        // Goods bought with the card are refunded to the card (rule 5), never in cash, and the
+        // card's cap (rule 1) holds for refunds too: a card topped up since the purchase must be
+        // spent down first. (Reversals, finance's corrections of errors, restore the books
+        // exactly and are not capped.)
         let c = self.live_card(p.card_id).await?;
         self.usable(&c)?;
+        self.check_cap(&c, a)?;
         let refund_id = self.next_id("payment")?;
         let entry = self.add_entry(
             "refund",

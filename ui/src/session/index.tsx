@@ -50,9 +50,15 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setSession(null);
   }, []);
 
+  const signedIn = useCallback((next: Session) => {
+    setSession(next);
+    // Signing in after the first-start setup means the database is set up now.
+    setStatus((prev) => (prev.state === 'ready' ? { state: 'ready', status: { ...prev.status, needs_setup: false } } : prev));
+  }, []);
+
   const value = useMemo<SessionState>(
-    () => ({ status, session, refresh, signedIn: setSession, signOut }),
-    [status, session, refresh, signOut],
+    () => ({ status, session, refresh, signedIn, signOut }),
+    [status, session, refresh, signedIn, signOut],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

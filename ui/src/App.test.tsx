@@ -2,15 +2,10 @@
 // Screen tests against a fake shell: the gate picks the right screen, the test ids the end-to-end
 // test relies on are there, refusals are shown translated where they belong, and money-moving
 // submissions carry an idempotency reference that survives a retry.
-import { act, cleanup, configure, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { installDomShims } from './test/dom';
-import { FakeShell, OPERATOR, STATUS } from './test/fakeShell';
+import { ADMIN, CARD, FakeShell, OPERATOR, STATUS } from './test/fakeShell';
 
-installDomShims();
-// Ant Design in jsdom is slow: a screen takes seconds to mount.
-vi.setConfig({ testTimeout: 60_000 });
-configure({ asyncUtilTimeout: 15_000 });
 let shell = new FakeShell();
 vi.mock('@tauri-apps/api/core', () => ({
   invoke: (command: string, args?: unknown) => shell.invoke(command, args),
@@ -19,20 +14,12 @@ vi.mock('@tauri-apps/api/core', () => ({
   },
 }));
 
-const { default: App } = await import('./App');
+const { renderAt, type } = await import('./test/screen');
 const { changeLanguage } = await import('./i18n');
 const { ROUTES } = await import('./access');
 
-const ADMIN = { ...OPERATOR, user: 'admin', role: 'admin' as const, permissions: [...OPERATOR.permissions, 'administer' as const, 'manage_malls' as const, 'reverse' as const, 'verify' as const] };
 
-async function type(testId: string, value: string) {
-  fireEvent.change(await screen.findByTestId(testId), { target: { value } });
-}
-
-async function renderAt(hash: string) {
-  window.location.hash = hash;
-  render(<App />);
-}
+const lastOf = (calls: unknown[]): unknown => calls[calls.length - 1];
 
 beforeEach(async () => {
   shell = new FakeShell();
@@ -124,6 +111,48 @@ describe('cards', () => {
     expect((within(drawer).getByTestId('card-action-unfreeze') as HTMLButtonElement).disabled).toBe(true);
     expect((within(drawer).getByTestId('card-action-extend') as HTMLButtonElement).disabled).toBe(true);
     expect(shell.argsOf('card_list')[0]).toMatchObject({ query: { sort: 'issued_at', desc: true, after: null, limit: 20 } });
+  });
+});
+
+describe('cards paging, sorting and actions', () => {
+  it('pages with a stack of cursors and sorts through the server', async () => {
+    shell.handlers.session = () => OPERATOR;
+    shell.handlers.card_list = (args) => {
+      const after = (args as { query: { after: string | null } }).query.after;
+      return { rows: [{ ...CARD, id: after === null ? 1 : 2 }], next: after === null ? 'c2' : null };
+    };
+    await renderAt('#/cards');
+    await screen.findByTestId('card-row-1');
+    fireEvent.click(screen.getByTestId('cards-next'));
+    await screen.findByTestId('card-row-2');
+    expect((screen.getByTestId('cards-next') as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.click(screen.getByTestId('cards-previous'));
+    await screen.findByTestId('card-row-1');
+    const afters = shell.argsOf('card_list').map((a) => (a as { query: { after: string | null } }).query.after);
+    expect(afters).toEqual([null, 'c2', null]);
+
+    fireEvent.click(screen.getAllByText('余额')[0] as HTMLElement);
+    await waitFor(() => expect(lastOf(shell.argsOf('card_list'))).toMatchObject({ query: { sort: 'balance', desc: false, after: null } }));
+    await type('cards-filter-number', '620058');
+    fireEvent.click(screen.getByTestId('cards-search'));
+    await waitFor(() => expect(lastOf(shell.argsOf('card_count'))).toMatchObject({ query: { number: '620058', after: null } }));
+  });
+
+  it('freezes a card after asking for a reason, then refreshes drawer and table', async () => {
+    shell.handlers.session = () => OPERATOR;
+    shell.handlers.card_action = () => ({ card: CARD.card, action: 'freeze', status: 'frozen', balance: '700.00', new_card: null, moved: '0.00', entry_id: null, expires_on: null, replayed: false });
+    await renderAt('#/cards');
+    fireEvent.click(await screen.findByTestId('card-row-1'));
+    fireEvent.click(await screen.findByTestId('card-action-freeze'));
+    await type('card-action-reason', '顾客来电要求冻结');
+    const lists = shell.argsOf('card_list').length;
+    const gets = shell.argsOf('card_get').length;
+    fireEvent.submit((await screen.findByTestId('card-action-reason')).closest('form') as HTMLFormElement);
+    expect(await screen.findByTestId('card-action-result')).toBeTruthy();
+    expect(shell.argsOf('card_action')[0]).toMatchObject({ request: { card: CARD.card, action: 'freeze', reason: '顾客来电要求冻结' } });
+    expect((shell.argsOf('card_action')[0] as { request: { reference: string } }).request.reference).toMatch(/^ui-/);
+    await waitFor(() => expect(shell.argsOf('card_list').length).toBeGreaterThan(lists));
+    await waitFor(() => expect(shell.argsOf('card_get').length).toBeGreaterThan(gets));
   });
 });
 

@@ -53,6 +53,13 @@ export const OPERATOR: Session = {
   permissions: ['issue_cards', 'service_cards', 'top_up', 'pay', 'refund', 'transfer', 'read_cards', 'read_members'],
 };
 
+export const ADMIN: Session = {
+  user: 'admin',
+  role: 'admin',
+  scopes: [],
+  permissions: [...OPERATOR.permissions, 'administer', 'manage_malls', 'reverse', 'verify'],
+};
+
 export const STATUS: AuthStatus = {
   db_ok: true,
   db_error: null,

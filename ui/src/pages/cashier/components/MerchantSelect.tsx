@@ -28,13 +28,18 @@ export default function MerchantSelect({ merchants, ...props }: SelectProps<numb
   return (
     <Select<number>
       showSearch
-      optionFilterProp="label"
+      // Typing a name or an id and Enter picks the merchant (scanner- and keyboard-friendly).
+      optionFilterProp="search"
       placeholder={t('cashier.merchantPlaceholder')}
-      options={merchants.map((m) => ({
-        value: m.id,
-        label: `${m.name} · ${m.mall} · ${t(`category.${m.category}`)}${m.active ? '' : ` (${t('cashier.inactive')})`}`,
-        disabled: !m.active,
-      }))}
+      options={merchants.map((m) => {
+        const text = `${m.name} · ${m.mall} · ${t(`category.${m.category}`)}${m.active ? '' : ` (${t('cashier.inactive')})`}`;
+        return {
+          value: m.id,
+          search: `${m.id} ${text}`,
+          label: <span data-value={m.id}>{text}</span>,
+          disabled: !m.active,
+        };
+      })}
       {...props}
     />
   );

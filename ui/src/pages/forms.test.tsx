@@ -89,6 +89,30 @@ describe('batch issue', () => {
   });
 });
 
+describe('batch cancel', () => {
+  it('cancels a running job and says nothing was written', async () => {
+    let cancel: () => void = () => undefined;
+    shell.handlers.batch_issue = () =>
+      new Promise((_resolve, reject) => {
+        cancel = () => reject({ code: 'cancelled', message: 'job cancelled' });
+      });
+    shell.handlers.job_cancel = (args) => {
+      cancel();
+      return (args as { job: string }).job.startsWith('job-');
+    };
+    await renderAt('#/batch');
+    await type('batch-count', '2');
+    await type('batch-face-value', '100');
+    await type('batch-payer-name', 'ACME Ltd');
+    fireEvent.click(screen.getByTestId('batch-submit'));
+    fireEvent.click(await screen.findByTestId('batch-cancel'));
+    expect((await screen.findByTestId('batch-cancelled')).textContent).toContain('已取消');
+    const [issueArgs] = shell.argsOf('batch_issue') as { job: string }[];
+    expect(shell.argsOf('job_cancel')).toEqual([{ job: issueArgs?.job }]);
+    expect(screen.queryByTestId('batch-error')).toBeNull();
+  });
+});
+
 describe('cashier', () => {
   it('resolves a scanned QR payload and pays with it', async () => {
     shell.handlers.card_from_qr = () => CARD;

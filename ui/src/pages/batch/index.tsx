@@ -1,14 +1,15 @@
-// Batch issue: many anonymous cards loaded with the same face value in one purchase (company gift
-// cards). The buyer's real name and ID are asked for exactly when count x face value reaches the
-// real-name threshold, and the screen says why. Progress comes over a channel; Cancel stops it.
+// Batch issue: many cards loaded with the same face value in one purchase (company gift cards).
+// The buyer's real name and ID are asked for exactly when count x face value reaches the real-name
+// threshold, and the screen says why. Progress comes over a channel; Cancel stops the job.
 import { useRef, useState } from 'react';
-import { Alert, Button, Card, Col, Form, Input, InputNumber, Row, Select } from 'antd';
+import { Alert, Button, Card, Col, Form, InputNumber, Row, Select } from 'antd';
 import { useTranslation } from 'react-i18next';
-import type { BatchIssued, BatchIssueRequest, CardType, Channel, Funding, PayerType, Progress } from '../../bindings';
+import type { BatchIssued, BatchIssueRequest, CardType, Progress } from '../../bindings';
 import AmountInput, { amountRules } from '../../components/AmountInput';
 import ChoiceRadio from '../../components/ChoiceRadio';
 import Money from '../../components/Money';
 import PageTitle from '../../components/PageTitle';
+import PayerFields, { payerOf, visiblePayerFields, type PayerField, type PayerValues } from '../../components/PayerFields';
 import RefusalAlert from '../../components/RefusalAlert';
 import { useCommand, useSubmit } from '../../hooks/useCommand';
 import { useFieldRefusal } from '../../hooks/useFieldRefusal';
@@ -19,26 +20,21 @@ import { mallList } from '../../services/members';
 import { newJobId } from '../../services/reference';
 import { formatMoneySafe } from '../../utils/format';
 import { parseAmount } from '../../utils/money';
-import { isValidIdNumber, isValidName } from '../../utils/validate';
-import { asksFunding, CHANNELS, needsPayerName } from '../topup/rules';
 import BatchProgress from './components/BatchProgress';
 import BatchResult from './components/BatchResult';
+import BuyerFields, { type BuyerField } from './components/BuyerFields';
 import { batchTotal, needsRealName } from './realName';
 
-interface Values {
+interface Values extends PayerValues {
   count: number;
   card_type: CardType;
   face_value: string;
-  channel: Channel;
-  payer_type: PayerType;
-  payer_name?: string;
-  funding: Funding;
   mall?: string;
   buyer_name?: string;
   buyer_id?: string;
 }
 
-type Field = 'count' | 'face_value' | 'channel' | 'payer_name' | 'funding' | 'buyer_name' | 'buyer_id';
+type Field = 'count' | 'face_value' | PayerField | BuyerField;
 
 const FIELDS = {
   invalid_count: 'count',
@@ -53,8 +49,6 @@ const FIELDS = {
 } as const satisfies Record<string, Field>;
 
 const CARD_TYPES: readonly CardType[] = ['physical', 'virtual', 'cobrand'];
-const PAYER_TYPES: readonly PayerType[] = ['person', 'company'];
-const FUNDINGS: readonly Funding[] = ['debit', 'credit'];
 const MAX_BATCH = 100_000;
 
 export default function BatchPage() {
@@ -73,8 +67,10 @@ export default function BatchPage() {
   const channel = Form.useWatch('channel', form) ?? 'bank_transfer';
   const total = batchTotal(Form.useWatch('count', form), Form.useWatch('face_value', form));
   const realName = needsRealName(total, rules.data?.real_name_threshold);
-  const visible: Field[] = ['count', 'face_value', 'channel', 'funding', 'payer_name', ...(realName ? ['buyer_name' as const, 'buyer_id' as const] : [])];
-  const refusal = useFieldRefusal(submit.error?.code === 'cancelled' ? null : submit.error, FIELDS, 'batch-error', visible);
+  const visible: Field[] = ['count', 'face_value', ...visiblePayerFields(channel), ...(realName ? (['buyer_name', 'buyer_id'] as const) : [])];
+  // A cancel is what the operator asked for: shown as information, not as a refusal.
+  const cancelled = submit.error?.code === 'cancelled';
+  const refusal = useFieldRefusal(cancelled ? null : submit.error, FIELDS, 'batch-error', visible);
 
   const onFinish = async (v: Values) => {
     const body: Omit<BatchIssueRequest, 'reference'> = {
@@ -83,10 +79,7 @@ export default function BatchPage() {
       face_value: parseAmount(v.face_value) ?? v.face_value,
       buyer_name: realName ? (v.buyer_name ?? '').trim() : null,
       buyer_id: realName ? (v.buyer_id ?? '').toUpperCase() : null,
-      channel: v.channel,
-      payer_type: v.payer_type,
-      payer_name: needsPayerName(v.channel) ? (v.payer_name ?? '').trim() : null,
-      funding: asksFunding(v.channel) ? v.funding : 'debit',
+      ...payerOf(v),
       mall: v.mall ?? null,
     };
     const id = newJobId();
@@ -105,17 +98,6 @@ export default function BatchPage() {
     if (job.current === null) return;
     setCancelling(true);
     await jobCancel(job.current).catch(() => false);
-  };
-
-  const idRule = {
-    validator: async (_r: unknown, v: unknown) => {
-      if (typeof v === 'string' && v !== '' && !isValidIdNumber(v)) throw new Error(t('errors.invalid_id_number'));
-    },
-  };
-  const nameRule = {
-    validator: async (_r: unknown, v: unknown) => {
-      if (typeof v === 'string' && v !== '' && !isValidName(v)) throw new Error(t('errors.invalid_name'));
-    },
   };
 
   return (
@@ -148,22 +130,7 @@ export default function BatchPage() {
               <Form.Item name="card_type" label={t('cards.type')}>
                 <ChoiceRadio values={CARD_TYPES} labelPrefix="cardType" testId="batch-type" />
               </Form.Item>
-              <Form.Item name="channel" label={t('topup.channel')} {...refusal.itemProps('channel')}>
-                <ChoiceRadio values={CHANNELS} labelPrefix="channel" testId="batch-channel" />
-              </Form.Item>
-              <Form.Item name="payer_type" label={t('topup.payerType')}>
-                <ChoiceRadio values={PAYER_TYPES} labelPrefix="payerType" testId="batch-payer-type" />
-              </Form.Item>
-              {needsPayerName(channel) && (
-                <Form.Item name="payer_name" label={t('topup.payerName')} extra={t('topup.payerNameHint')} rules={[{ required: true, whitespace: true, message: t('topup.payerNameRequired') }]} {...refusal.itemProps('payer_name')}>
-                  <Input maxLength={64} data-testid="batch-payer-name" />
-                </Form.Item>
-              )}
-              {asksFunding(channel) && (
-                <Form.Item name="funding" label={t('topup.funding')} {...refusal.itemProps('funding')}>
-                  <ChoiceRadio values={FUNDINGS} labelPrefix="funding" testId="batch-funding" />
-                </Form.Item>
-              )}
+              <PayerFields channel={channel} rules={rules.data} refusal={refusal} testIdPrefix="batch" />
               <Form.Item name="mall" label={t('cards.mall')}>
                 <Select allowClear showSearch optionFilterProp="label" placeholder={t('issue.mallPlaceholder')} options={(malls.data ?? []).map((m) => ({ value: m.code, label: `${m.name} (${m.code})` }))} />
               </Form.Item>
@@ -174,28 +141,11 @@ export default function BatchPage() {
                   style={{ marginBottom: 16 }}
                   data-testid="batch-total"
                   message={<span>{t('batch.total')}: <Money amount={total} strong /></span>}
-                  description={
-                    realName
-                      ? t('batch.realNameWhy', { threshold: formatMoneySafe(rules.data?.real_name_threshold, language) })
-                      : undefined
-                  }
+                  description={realName ? t('batch.realNameWhy', { threshold: formatMoneySafe(rules.data?.real_name_threshold, language) }) : undefined}
                 />
               )}
-              {realName && (
-                <Row gutter={16}>
-                  <Col span={10}>
-                    <Form.Item name="buyer_name" label={t('batch.buyerName')} rules={[{ required: true, message: t('batch.buyerNameRequired') }, nameRule]} {...refusal.itemProps('buyer_name')}>
-                      <Input maxLength={64} data-testid="batch-buyer-name" />
-                    </Form.Item>
-                  </Col>
-                  <Col span={14}>
-                    <Form.Item name="buyer_id" label={t('batch.buyerId')} normalize={(v: string) => v.toUpperCase()} rules={[{ required: true, message: t('issue.idNumberRequired') }, idRule]} {...refusal.itemProps('buyer_id')}>
-                      <Input maxLength={18} data-testid="batch-buyer-id" />
-                    </Form.Item>
-                  </Col>
-                </Row>
-              )}
-              {submit.error?.code === 'cancelled' && <Alert type="info" showIcon style={{ marginBottom: 16 }} message={t('errors.cancelled')} data-testid="batch-cancelled" />}
+              {realName && <BuyerFields refusal={refusal} />}
+              {cancelled && <Alert type="info" showIcon style={{ marginBottom: 16 }} message={t('errors.cancelled')} data-testid="batch-cancelled" />}
               <RefusalAlert error={refusal.general} testId="batch-error" />
               {submit.pending ? (
                 <BatchProgress progress={progress} cancelling={cancelling} onCancel={() => void cancel()} />
@@ -207,9 +157,7 @@ export default function BatchPage() {
             </Form>
           </Card>
         </Col>
-        <Col xs={24} lg={12}>
-          {result !== null && <BatchResult batch={result} />}
-        </Col>
+        <Col xs={24} lg={12}>{result !== null && <BatchResult batch={result} />}</Col>
       </Row>
     </>
   );

@@ -4,13 +4,13 @@
 import { useState } from 'react';
 import { Alert, Button, Card, Col, Form, Input, Row } from 'antd';
 import { useTranslation } from 'react-i18next';
-import type { Channel, Funding, Movement, PayerType, TopUpRequest } from '../../bindings';
+import type { Movement, TopUpRequest } from '../../bindings';
 import AmountInput, { amountRules } from '../../components/AmountInput';
 import CardPeek from '../../components/CardPeek';
 import { cardNumberRules } from '../../components/cardNumberRules';
-import ChoiceRadio from '../../components/ChoiceRadio';
 import Money from '../../components/Money';
 import PageTitle from '../../components/PageTitle';
+import PayerFields, { payerOf, visiblePayerFields, type PayerField, type PayerValues } from '../../components/PayerFields';
 import RefusalAlert from '../../components/RefusalAlert';
 import { useCommand, useSubmit } from '../../hooks/useCommand';
 import { useFieldRefusal } from '../../hooks/useFieldRefusal';
@@ -22,18 +22,15 @@ import { formatMoneySafe } from '../../utils/format';
 import { fromFen, parseAmount, toFen } from '../../utils/money';
 import { isValidCardNumber } from '../../utils/validate';
 import TopUpResult from './components/TopUpResult';
-import { asksFunding, cashLimit, cashRefused, CHANNELS, needsPayerName } from './rules';
+import TopUpRules from './components/TopUpRules';
+import { cashLimit, cashRefused } from './rules';
 
-interface Values {
+interface Values extends PayerValues {
   card: string;
   amount: string;
-  channel: Channel;
-  payer_type: PayerType;
-  payer_name?: string;
-  funding: Funding;
 }
 
-type Field = 'card' | 'amount' | 'channel' | 'payer_name' | 'funding';
+type Field = 'card' | 'amount' | PayerField;
 
 const FIELDS = {
   invalid_card_number: 'card',
@@ -46,9 +43,6 @@ const FIELDS = {
   invalid_name: 'payer_name',
   credit_funding_refused: 'funding',
 } as const satisfies Record<string, Field>;
-
-const PAYER_TYPES: readonly PayerType[] = ['person', 'company'];
-const FUNDINGS: readonly Funding[] = ['debit', 'credit'];
 
 export default function TopUpPage() {
   const { t, i18n } = useTranslation();
@@ -64,17 +58,14 @@ export default function TopUpPage() {
   const amount = Form.useWatch('amount', form) ?? '';
   const channel = Form.useWatch('channel', form) ?? 'cash';
   const payer = Form.useWatch('payer_type', form) ?? 'person';
-  const visible: Field[] = ['card', 'amount', 'channel', ...(needsPayerName(channel) ? ['payer_name' as const] : []), ...(asksFunding(channel) ? ['funding' as const] : [])];
+  const visible: Field[] = ['card', 'amount', ...visiblePayerFields(channel)];
   const refusal = useFieldRefusal(submit.error, FIELDS, 'topup-error', visible);
 
   const onFinish = async (v: Values) => {
     const body: Omit<TopUpRequest, 'reference'> = {
       card: v.card.trim(),
       amount: parseAmount(v.amount) ?? v.amount,
-      channel: v.channel,
-      payer_type: v.payer_type,
-      payer_name: needsPayerName(v.channel) ? (v.payer_name ?? '').trim() : null,
-      funding: asksFunding(v.channel) ? v.funding : 'debit',
+      ...payerOf(v),
     };
     setResult(null);
     const movement = await submit.run({ ...body, reference: reference.for(body) });
@@ -85,12 +76,22 @@ export default function TopUpPage() {
     form.setFieldValue('amount', '');
   };
 
+  // Room left under the card's cap: a hint only, the core decides (balance_cap_exceeded).
   const headroom = (balance: string, registered: boolean) => {
     if (rules.data === undefined) return '—';
     const cap = registered ? rules.data.balance_cap_registered : rules.data.balance_cap_anonymous;
     const room = toFen(cap) - toFen(balance);
     return <Money amount={fromFen(room > 0n ? room : 0n)} />;
   };
+
+  const cashWarning = rules.data !== undefined && cashRefused(rules.data, channel, payer, amount) && (
+    <Alert
+      type="warning"
+      showIcon
+      style={{ marginBottom: 16 }}
+      message={t('topup.cashLimit', { limit: formatMoneySafe(cashLimit(rules.data, payer), language) })}
+    />
+  );
 
   return (
     <>
@@ -116,41 +117,7 @@ export default function TopUpPage() {
               <Form.Item name="amount" label={t('topup.amount')} rules={amountRules(t, language)} {...refusal.itemProps('amount')}>
                 <AmountInput data-testid="topup-amount" />
               </Form.Item>
-              <Form.Item name="channel" label={t('topup.channel')} {...refusal.itemProps('channel')}>
-                <ChoiceRadio values={CHANNELS} labelPrefix="channel" testId="topup-channel" />
-              </Form.Item>
-              {rules.data !== undefined && cashRefused(rules.data, channel, payer, amount) && (
-                <Alert
-                  type="warning"
-                  showIcon
-                  style={{ marginBottom: 16 }}
-                  message={t('topup.cashLimit', { limit: formatMoneySafe(cashLimit(rules.data, payer), language) })}
-                />
-              )}
-              <Form.Item name="payer_type" label={t('topup.payerType')}>
-                <ChoiceRadio values={PAYER_TYPES} labelPrefix="payerType" testId="topup-payer-type" />
-              </Form.Item>
-              {needsPayerName(channel) && (
-                <Form.Item
-                  name="payer_name"
-                  label={t('topup.payerName')}
-                  extra={t('topup.payerNameHint')}
-                  rules={[{ required: true, whitespace: true, message: t('topup.payerNameRequired') }]}
-                  {...refusal.itemProps('payer_name')}
-                >
-                  <Input maxLength={64} data-testid="topup-payer-name" />
-                </Form.Item>
-              )}
-              {asksFunding(channel) && (
-                <Form.Item
-                  name="funding"
-                  label={t('topup.funding')}
-                  extra={rules.data?.credit_funding_allowed === false ? t('topup.creditRefused') : undefined}
-                  {...refusal.itemProps('funding')}
-                >
-                  <ChoiceRadio values={FUNDINGS} labelPrefix="funding" testId="topup-funding" />
-                </Form.Item>
-              )}
+              <PayerFields channel={channel} rules={rules.data} refusal={refusal} testIdPrefix="topup" afterChannel={cashWarning} />
               <RefusalAlert error={refusal.general} testId="topup-error" />
               <Button type="primary" htmlType="submit" loading={submit.pending} data-testid="topup-submit">
                 {t('topup.submit')}
@@ -159,18 +126,7 @@ export default function TopUpPage() {
           </Card>
         </Col>
         <Col xs={24} lg={10}>
-          <Card title={t('topup.rulesTitle')} size="small">
-            <RefusalAlert error={rules.error} />
-            {rules.data !== undefined && (
-              <ul style={{ paddingLeft: 20, margin: 0 }}>
-                <li>{t('topup.ruleCapRegistered')} <Money amount={rules.data.balance_cap_registered} /></li>
-                <li>{t('topup.ruleCapAnonymous')} <Money amount={rules.data.balance_cap_anonymous} /></li>
-                <li>{t('topup.ruleCashPerson')} <Money amount={rules.data.cash_limit_person} /></li>
-                <li>{t('topup.ruleCashCompany')} <Money amount={rules.data.cash_limit_company} /></li>
-                <li>{rules.data.credit_funding_allowed ? t('topup.ruleCreditAllowed') : t('topup.ruleCreditRefused')}</li>
-              </ul>
-            )}
-          </Card>
+          <TopUpRules rules={rules.data} error={rules.error} />
         </Col>
       </Row>
     </>

@@ -140,5 +140,11 @@ describe('cashier', () => {
     await waitFor(() => expect(shell.argsOf('merchant_list')).toHaveLength(1));
     fireEvent.click(screen.getByTestId('pay-submit'));
     expect((await screen.findByTestId('pay-error')).textContent).toBe('卡内余额不足。');
+    // A retry sends the very same request (reference and checkout time), so the core can replay it.
+    await new Promise((r) => setTimeout(r, 1100));
+    fireEvent.click(screen.getByTestId('pay-submit'));
+    await waitFor(() => expect(shell.argsOf('pay')).toHaveLength(2));
+    const [first, retry] = shell.argsOf('pay');
+    expect(retry).toEqual(first);
   });
 });

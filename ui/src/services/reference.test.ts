@@ -27,4 +27,17 @@ describe('references', () => {
     r.succeeded();
     expect(r.for({ card: '1', amount: '10.00' })).not.toBe(first);
   });
+
+  it('pins a measured value to the submission, so a retry sends the same request', () => {
+    const r = new SubmissionReference();
+    r.for({ amount: '1.00' });
+    expect(r.pin(() => 41)).toBe(41);
+    r.for({ amount: '1.00' });
+    expect(r.pin(() => 57)).toBe(41);
+    r.for({ amount: '2.00' });
+    expect(r.pin(() => 63)).toBe(63);
+    r.succeeded();
+    r.for({ amount: '2.00' });
+    expect(r.pin(() => 70)).toBe(70);
+  });
 });

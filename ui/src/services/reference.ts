@@ -21,6 +21,7 @@ export function newJobId(): string {
 export class SubmissionReference {
   private body: string | null = null;
   private reference: string | null = null;
+  private pinned: unknown = undefined;
 
   /** The reference for this request (everything but the reference itself). */
   for(request: unknown): string {
@@ -28,13 +29,25 @@ export class SubmissionReference {
     if (this.reference === null || body !== this.body) {
       this.reference = newReference();
       this.body = body;
+      this.pinned = undefined;
     }
     return this.reference;
+  }
+
+  /**
+   * A value measured at the first attempt of this submission and sent again unchanged on retries
+   * (the checkout time: a retry with a different one would be refused as `conflict`). Call after
+   * `for`.
+   */
+  pin<T>(measure: () => T): T {
+    if (this.pinned === undefined) this.pinned = measure();
+    return this.pinned as T;
   }
 
   /** The submission went through: the next one is new. */
   succeeded(): void {
     this.reference = null;
     this.body = null;
+    this.pinned = undefined;
   }
 }

@@ -1,27 +1,26 @@
-// Taking a card payment. The card box takes a typed 19-digit number or a scanned/pasted QR
-// payload (resolved with card_from_qr, which checks it without using it up; `pay` uses it). A
-// scanner ends with Enter: that resolves the code and moves on to the amount instead of
-// submitting a half-filled form.
+// Taking a card payment. The card box takes a typed number or a scanned/pasted QR payload
+// (useCardResolver). A scanner ends with Enter: that resolves the code and moves on to the amount
+// instead of submitting a half-filled form. The checkout timer runs from the first focus.
 import { useEffect, useRef, useState } from 'react';
-import { Alert, Button, Form, Input, Space, Switch, Tag, Typography, type InputRef } from 'antd';
+import { Button, Form, Input, Space, Switch, Tag, Typography, type InputRef } from 'antd';
 import { useTranslation } from 'react-i18next';
 import type { Medium, Movement, PayRequest } from '../../../bindings';
 import AmountInput, { amountRules } from '../../../components/AmountInput';
 import CardPeek from '../../../components/CardPeek';
 import ChoiceRadio from '../../../components/ChoiceRadio';
-import Money from '../../../components/Money';
 import RefusalAlert from '../../../components/RefusalAlert';
 import { useCommand, useSubmit } from '../../../hooks/useCommand';
 import { useFieldRefusal } from '../../../hooks/useFieldRefusal';
 import { useReference } from '../../../hooks/useReference';
 import { toLanguage } from '../../../i18n';
 import { merchantList } from '../../../services/members';
-import { toCommandError, type CommandError } from '../../../services/ipc';
-import { cardFromQr, pay } from '../../../services/payments';
+import { pay } from '../../../services/payments';
 import { maskCard } from '../../../utils/mask';
 import { parseAmount } from '../../../utils/money';
 import { isValidCardNumber } from '../../../utils/validate';
 import MerchantSelect, { lastMerchant, rememberMerchant } from './MerchantSelect';
+import PayResult from './PayResult';
+import { useCardResolver } from './useCardResolver';
 import { useCheckoutTimer } from './useCheckoutTimer';
 
 interface Values {
@@ -44,17 +43,6 @@ const FIELDS = {
 
 const MEDIUMS: readonly Medium[] = ['nfc', 'qr', 'ecny'];
 
-/** The card behind what is in the card box. */
-interface Resolved {
-  input: string;
-  card: string;
-  qrPayload: string | null;
-}
-
-function looksLikeNumber(input: string): boolean {
-  return /^\d{19}$/.test(input);
-}
-
 export default function PayForm() {
   const { t, i18n } = useTranslation();
   const language = toLanguage(i18n.language);
@@ -63,13 +51,13 @@ export default function PayForm() {
   const submit = useSubmit(pay);
   const reference = useReference();
   const timer = useCheckoutTimer();
+  const resolver = useCardResolver(() => form.setFieldValue('medium', 'qr'));
   const [timing, setTiming] = useState(true);
-  const [resolved, setResolved] = useState<Resolved | null>(null);
-  const [resolveError, setResolveError] = useState<CommandError | null>(null);
   const [result, setResult] = useState<Movement | null>(null);
   const [version, setVersion] = useState(0);
   const amountRef = useRef<InputRef>(null);
-  const refusal = useFieldRefusal(submit.error ?? resolveError, FIELDS, 'pay-error');
+  const refusal = useFieldRefusal(submit.error ?? resolver.error, FIELDS, 'pay-error');
+  const cardInput = () => (form.getFieldValue('card') as string | undefined) ?? '';
 
   // The remembered merchant, once we know it still exists and takes payments.
   useEffect(() => {
@@ -79,31 +67,8 @@ export default function PayForm() {
     }
   }, [merchants.data, form]);
 
-  const resolve = async (): Promise<Resolved | null> => {
-    const input = ((form.getFieldValue('card') as string | undefined) ?? '').trim();
-    if (input === '') return null;
-    if (resolved?.input === input) return resolved;
-    if (looksLikeNumber(input)) {
-      const r = { input, card: input, qrPayload: null };
-      setResolved(r);
-      return r;
-    }
-    try {
-      const card = await cardFromQr(input);
-      const r = { input, card: card.card, qrPayload: input };
-      setResolved(r);
-      setResolveError(null);
-      form.setFieldValue('medium', 'qr');
-      return r;
-    } catch (raw) {
-      setResolved(null);
-      setResolveError(toCommandError(raw));
-      return null;
-    }
-  };
-
   const onFinish = async (v: Values) => {
-    const r = await resolve();
+    const r = await resolver.resolve(v.card);
     if (r === null) return;
     const body: Omit<PayRequest, 'reference' | 'checkout_seconds'> = {
       card: r.card,
@@ -112,10 +77,11 @@ export default function PayForm() {
       medium: v.medium,
       qr_payload: r.qrPayload,
     };
-    // The timer is not part of what identifies the submission: a retry must reuse the reference.
-    const request: PayRequest = { ...body, checkout_seconds: timing ? timer.read() : null, reference: reference.for(body) };
+    const ref = reference.for(body);
+    // Measured once per submission: a retry must send the very same request.
+    const seconds = reference.pin(() => (timing ? timer.read() : null));
     setResult(null);
-    const movement = await submit.run(request);
+    const movement = await submit.run({ ...body, checkout_seconds: seconds, reference: ref });
     if (movement === undefined) return;
     reference.succeeded();
     rememberMerchant(v.merchant);
@@ -124,30 +90,13 @@ export default function PayForm() {
     timer.reset();
     // A QR code is single-use: clear it; a card number stays for the next purchase on the same card.
     form.setFieldsValue({ amount: '', ...(r.qrPayload !== null ? { card: '' } : {}) });
-    if (r.qrPayload !== null) setResolved(null);
+    if (r.qrPayload !== null) resolver.clear();
   };
 
-  const shownCard = resolved?.card ?? null;
+  const shown = resolver.resolved;
   return (
-    <div onFocusCapture={timer.start}>
-      {result !== null && (
-        <Alert
-          type="success"
-          showIcon
-          style={{ marginBottom: 16 }}
-          message={
-            <span>
-              {t('cashier.paid', { card: maskCard(result.card) })} <Money amount={result.amount} />
-            </span>
-          }
-          description={
-            <span>
-              {t('cashier.balanceAfter')} <Money amount={result.balance_after} strong testId="pay-result-balance" />
-              {result.replayed && <> · {t('common.replayed')}</>}
-            </span>
-          }
-        />
-      )}
+    <div onFocusCapture={timer.start} style={{ maxWidth: 640 }}>
+      {result !== null && <PayResult movement={result} />}
       <Form<Values>
         form={form}
         layout="vertical"
@@ -156,12 +105,7 @@ export default function PayForm() {
         onFinish={onFinish}
         onValuesChange={(changed) => {
           if (submit.error !== null) submit.clearError();
-          if ('card' in changed) {
-            setResolveError(null);
-            const input = (changed.card ?? '').trim();
-            if (looksLikeNumber(input)) setResolved({ input, card: input, qrPayload: null });
-            else if (resolved?.input !== input) setResolved(null);
-          }
+          if ('card' in changed) resolver.changed(changed.card ?? '');
         }}
       >
         <Form.Item
@@ -172,9 +116,8 @@ export default function PayForm() {
             { required: true, message: t('form.cardRequired') },
             {
               validator: async (_rule, value: unknown) => {
-                if (typeof value === 'string' && /^\d+$/.test(value.trim()) && !isValidCardNumber(value.trim())) {
-                  throw new Error(t('errors.invalid_card_number'));
-                }
+                const s = typeof value === 'string' ? value.trim() : '';
+                if (/^\d+$/.test(s) && !isValidCardNumber(s)) throw new Error(t('errors.invalid_card_number'));
               },
             },
           ]}
@@ -184,20 +127,24 @@ export default function PayForm() {
             autoFocus
             autoComplete="off"
             data-testid="pay-card"
-            onBlur={() => void resolve()}
+            onBlur={() => void resolver.resolve(cardInput())}
             onPressEnter={(e) => {
               if ((form.getFieldValue('amount') ?? '') === '') {
                 e.preventDefault();
-                void resolve();
+                void resolver.resolve(cardInput());
                 amountRef.current?.focus();
               }
             }}
           />
         </Form.Item>
-        {shownCard !== null && isValidCardNumber(shownCard) && (
+        {shown !== null && isValidCardNumber(shown.card) && (
           <>
-            {resolved?.qrPayload !== null && <Tag color="blue" style={{ marginBottom: 8 }}>{t('cashier.fromQr', { card: maskCard(shownCard) })}</Tag>}
-            <CardPeek card={shownCard} version={version} />
+            {shown.qrPayload !== null && (
+              <Tag color="blue" style={{ marginBottom: 8 }}>
+                {t('cashier.fromQr', { card: maskCard(shown.card) })}
+              </Tag>
+            )}
+            <CardPeek card={shown.card} version={version} />
           </>
         )}
         <Form.Item name="merchant" label={t('cashier.merchant')} rules={[{ required: true, message: t('cashier.merchantRequired') }]} {...refusal.itemProps('merchant')}>

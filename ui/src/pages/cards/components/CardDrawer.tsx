@@ -1,10 +1,11 @@
 // A card in full: number, fields, balance, what can be done to it, and its activity. After an
 // action both the drawer and the table behind it are refreshed.
 import { useState } from 'react';
-import { App, Descriptions, Divider, Drawer, Skeleton, Tag, Typography } from 'antd';
+import { App, Button, Descriptions, Divider, Drawer, Skeleton, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import type { CardAction, CardChange, CardInfo } from '../../../bindings';
 import Money from '../../../components/Money';
+import QrPanel from '../../../components/QrPanel';
 import RefusalAlert from '../../../components/RefusalAlert';
 import { useCommand } from '../../../hooks/useCommand';
 import { toLanguage } from '../../../i18n';
@@ -68,6 +69,7 @@ export default function CardDrawer({ id, onClose, onChanged }: Props) {
   const { modal } = App.useApp();
   const loaded = useCommand(() => loadCard(id), [id]);
   const [action, setAction] = useState<CardAction | null>(null);
+  const [qrFor, setQrFor] = useState<number | null>(null);
   // The hook keeps the previous card while the next one loads: never show it under another id.
   const data = loaded.data !== undefined && loaded.data !== null && loaded.data.card.id === id ? loaded.data : null;
   const language = toLanguage(i18n.language);
@@ -104,6 +106,18 @@ export default function CardDrawer({ id, onClose, onChanged }: Props) {
               <CardFields card={data.card} />
               <Divider orientation="left">{t('cards.actions')}</Divider>
               <CardActions card={data.card} permissions={session.permissions} onAction={setAction} />
+              {data.card.type === 'virtual' && data.card.status === 'active' && (
+                // A fresh single-use code for the customer's phone, only on request: each one is a secret.
+                <div style={{ marginTop: 12 }}>
+                  {qrFor === data.card.id ? (
+                    <QrPanel card={data.card.card} />
+                  ) : (
+                    <Button onClick={() => setQrFor(data.card.id)} data-testid="card-show-qr">
+                      {t('cards.showQr')}
+                    </Button>
+                  )}
+                </div>
+              )}
               <Divider orientation="left">{t('cards.activity')}</Divider>
               <ActivityTimeline items={data.history} />
               <ActionDialog card={data.card} action={action} onClose={() => setAction(null)} onDone={done} />

@@ -4,7 +4,7 @@ import { Button, Card, Descriptions, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import type { CardInfo } from '../../../bindings';
 import Money from '../../../components/Money';
-import QrPanel from './QrPanel';
+import QrPanel from '../../../components/QrPanel';
 
 export default function IssuedCard({ card, onAnother }: { card: CardInfo; onAnother: () => void }) {
   const { t } = useTranslation();

@@ -5,9 +5,9 @@ import { useEffect, useState } from 'react';
 import { ReloadOutlined } from '@ant-design/icons';
 import { Button, Flex, Progress, Skeleton, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
-import RefusalAlert from '../../../components/RefusalAlert';
-import { useCommand } from '../../../hooks/useCommand';
-import { cardQr } from '../../../services/cards';
+import RefusalAlert from './RefusalAlert';
+import { useCommand } from '../hooks/useCommand';
+import { cardQr } from '../services/cards';
 
 function svgDataUri(svg: string): string {
   return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;

@@ -17,6 +17,7 @@ export default defineConfig({
   },
   test: {
     environment: 'node',
-    include: ['src/**/*.test.ts'],
+    // *.test.ts run in node; *.test.tsx render screens and say `@vitest-environment jsdom` themselves.
+    include: ['src/**/*.test.ts', 'src/**/*.test.tsx'],
   },
 });

@@ -69,7 +69,8 @@ impl Role {
                 IssueCards | ServiceCards | TopUp | Pay | Refund | Transfer | ReadCards | ReadMembers
             ),
             Role::Finance => matches!(p, Reverse | ReadCards | Verify),
-            Role::Auditor => matches!(p, ReadCards | Verify),
+            // Auditors look at everything, personal data included (each such read is audited).
+            Role::Auditor => matches!(p, ReadCards | ReadMembers | Verify),
             Role::MerchantManager | Role::RegionalManager => false,
         }
     }

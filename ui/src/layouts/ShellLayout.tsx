@@ -1,65 +1,99 @@
 // The frame every page sits in, in the Ant Design Pro style operators know: a dark side menu with
-// the product's mark, a light header with global actions, the page in the content area.
-import { useState } from 'react';
-import { CreditCardFilled } from '@ant-design/icons';
-import { Layout, Menu, Space, theme, Typography } from 'antd';
+// the product's mark (only the screens the role may open), a header with the breadcrumb and the
+// global switches, the page in the content area. Alt+1..9 jumps to the n-th menu entry.
+import { useEffect, useState } from 'react';
+import { CreditCardFilled, FontSizeOutlined, MoonOutlined, SunOutlined } from '@ant-design/icons';
+import { Breadcrumb, Button, Layout, Menu, Space, Tooltip, theme } from 'antd';
 import { useTranslation } from 'react-i18next';
-import { HOME_PAGE, PAGES } from '../pages';
+import { allowedRoutes, resolveRoute } from '../access';
+import { PAGES } from '../pages';
+import { usePreferences } from '../preferences';
+import { navigate, useHashRoute } from '../router';
+import { useSession } from '../session';
 import LanguageSwitch from './LanguageSwitch';
+import UserMenu from './UserMenu';
 
 const SIDER_WIDTH = 208;
 
 export default function ShellLayout() {
   const { t } = useTranslation();
   const { token } = theme.useToken();
-  const [pageKey, setPageKey] = useState(HOME_PAGE.key);
+  const session = useSession();
+  const prefs = usePreferences();
+  const requested = useHashRoute();
   const [collapsed, setCollapsed] = useState(false);
-  const page = PAGES.find((p) => p.key === pageKey) ?? HOME_PAGE;
+  const routes = allowedRoutes(session.permissions);
+  const route = resolveRoute(requested, session.permissions);
+  const page = PAGES[route];
+
+  // A route the role may not open (or none yet) is replaced by the user's home in the address too.
+  useEffect(() => {
+    if (requested !== route) navigate(route);
+  }, [requested, route]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!e.altKey || e.ctrlKey || e.metaKey) return;
+      const n = Number(e.key);
+      const target = Number.isInteger(n) && n >= 1 ? routes[n - 1] : undefined;
+      if (target !== undefined) {
+        e.preventDefault();
+        navigate(target);
+      }
+    };
+    globalThis.addEventListener('keydown', onKey);
+    return () => globalThis.removeEventListener('keydown', onKey);
+  }, [routes]);
 
   return (
     <Layout style={{ minHeight: '100vh' }}>
       <Layout.Sider width={SIDER_WIDTH} collapsible collapsed={collapsed} onCollapse={setCollapsed}>
-        <div
-          style={{
-            height: 64,
-            display: 'flex',
-            alignItems: 'center',
-            gap: 10,
-            padding: '0 20px',
-            color: '#fff',
-            overflow: 'hidden',
-            whiteSpace: 'nowrap',
-          }}
-        >
+        <div className="shell-logo">
           <CreditCardFilled style={{ fontSize: 24, color: token.colorPrimary }} />
-          {!collapsed && <span style={{ fontSize: 18, fontWeight: 600 }}>{t('app.name')}</span>}
+          {!collapsed && <span>{t('app.name')}</span>}
         </div>
         <Menu
           theme="dark"
           mode="inline"
-          selectedKeys={[page.key]}
-          onClick={({ key }) => setPageKey(key)}
-          items={PAGES.map((p) => ({ key: p.key, icon: p.icon, label: t(p.labelKey) }))}
+          selectedKeys={[route]}
+          onClick={({ key }) => navigate(key)}
+          items={routes.map((key, i) => ({
+            key,
+            icon: PAGES[key].icon,
+            title: `${t(`menu.${key}`)} (Alt+${i + 1})`,
+            label: <span data-testid={`menu-${key}`}>{t(`menu.${key}`)}</span>,
+          }))}
         />
       </Layout.Sider>
       <Layout>
-        <Layout.Header
-          style={{
-            background: token.colorBgContainer,
-            padding: '0 24px',
-            display: 'flex',
-            alignItems: 'center',
-            justifyContent: 'space-between',
-            boxShadow: '0 1px 4px rgba(0, 21, 41, 0.08)',
-          }}
-        >
-          <Typography.Text type="secondary">{t('app.subtitle')}</Typography.Text>
-          <Space>
+        <Layout.Header className="shell-header" style={{ background: token.colorBgContainer }}>
+          <Breadcrumb items={[{ title: t('app.name') }, { title: t(`menu.${route}`) }]} />
+          <Space size={16}>
+            <Tooltip title={t('shell.simpleMode')}>
+              <Button
+                type={prefs.simple ? 'primary' : 'text'}
+                icon={<FontSizeOutlined />}
+                aria-pressed={prefs.simple}
+                aria-label={t('shell.simpleMode')}
+                onClick={() => prefs.setSimple(!prefs.simple)}
+                data-testid="simple-mode"
+              />
+            </Tooltip>
+            <Tooltip title={prefs.theme === 'dark' ? t('shell.themeLight') : t('shell.themeDark')}>
+              <Button
+                type="text"
+                icon={prefs.theme === 'dark' ? <SunOutlined /> : <MoonOutlined />}
+                aria-label={prefs.theme === 'dark' ? t('shell.themeLight') : t('shell.themeDark')}
+                onClick={() => prefs.setTheme(prefs.theme === 'dark' ? 'light' : 'dark')}
+                data-testid="theme-switch"
+              />
+            </Tooltip>
             <LanguageSwitch />
+            <UserMenu />
           </Space>
         </Layout.Header>
         <Layout.Content style={{ margin: 24 }}>
-          <page.Component />
+          <page.Component key={route} />
         </Layout.Content>
       </Layout>
     </Layout>

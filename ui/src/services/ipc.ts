@@ -37,12 +37,28 @@ export function toCommandError(raw: unknown): CommandError {
   return new CommandError(IPC_ERROR_CODE, String(raw));
 }
 
+/** The code every command rejects with once the shell's session has ended. */
+export const NOT_SIGNED_IN = 'not_signed_in';
+
+const signedOutListeners = new Set<() => void>();
+
+/**
+ * Calls `listener` whenever a command is refused with `not_signed_in` (the session ended behind
+ * the screen's back), so the app can return to the login screen from one place.
+ */
+export function onSignedOut(listener: () => void): () => void {
+  signedOutListeners.add(listener);
+  return () => signedOutListeners.delete(listener);
+}
+
 /** Runs a shell command; rejects only with `CommandError`. */
 export async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
   try {
     return await invoke<T>(command, args);
   } catch (raw) {
-    throw toCommandError(raw);
+    const error = toCommandError(raw);
+    if (error.code === NOT_SIGNED_IN) signedOutListeners.forEach((listener) => listener());
+    throw error;
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCount, formatMoney } from './format';
+import { formatCount, formatDateTime, formatMoney, formatMoneySafe, formatSignedMoney } from './format';
 
 describe('formatCount', () => {
   it('groups digits in both languages', () => {
@@ -31,5 +31,30 @@ describe('formatMoney', () => {
     for (const bad of ['', 'abc', '1.234', '1e3', '1,000.00', '.5', '--1']) {
       expect(() => formatMoney(bad, 'zh-CN'), bad).toThrow(RangeError);
     }
+  });
+});
+
+describe('formatSignedMoney', () => {
+  it('marks credits with + and leaves zero unsigned', () => {
+    expect(formatSignedMoney('100.00', 'zh-CN')).toBe('+¥100.00');
+    expect(formatSignedMoney('-30.5', 'zh-CN')).toBe('-¥30.50');
+    expect(formatSignedMoney('0.00', 'en-US')).toBe('¥0.00');
+  });
+});
+
+describe('formatMoneySafe', () => {
+  it('never throws on what the shell sends', () => {
+    expect(formatMoneySafe('1234.5', 'zh-CN')).toBe('¥1,234.50');
+    expect(formatMoneySafe('n/a', 'zh-CN')).toBe('n/a');
+    expect(formatMoneySafe(null, 'zh-CN')).toBe('—');
+  });
+});
+
+describe('formatDateTime', () => {
+  it('shows Asia/Shanghai wall time whatever the offset sent', () => {
+    expect(formatDateTime('2026-11-27T10:03:12+08:00')).toBe('2026-11-27 10:03:12');
+    expect(formatDateTime('2026-11-27T02:03:12Z')).toBe('2026-11-27 10:03:12');
+    expect(formatDateTime('2026-11-26T16:30:00Z')).toBe('2026-11-27 00:30:00');
+    expect(formatDateTime('garbage')).toBe('garbage');
   });
 });

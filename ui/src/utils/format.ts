@@ -25,3 +25,42 @@ export function formatMoney(amount: string, locale: string): string {
   const sign = minus !== undefined && !isZero ? '-' : '';
   return `${sign}¥${grouped}.${fen.padEnd(2, '0')}`;
 }
+
+/** A signed movement for a timeline: "+¥100.00", "-¥30.00", "¥0.00". */
+export function formatSignedMoney(amount: string, locale: string): string {
+  const shown = formatMoney(amount, locale);
+  return shown.startsWith('-') || /^¥0\.00$/.test(shown) ? shown : `+${shown}`;
+}
+
+/** Money for display, or the raw text when the shell sent something unexpected (never crash a screen). */
+export function formatMoneySafe(amount: string | null | undefined, locale: string): string {
+  if (amount === null || amount === undefined) return '—';
+  try {
+    return formatMoney(amount, locale);
+  } catch {
+    return amount;
+  }
+}
+
+const SHANGHAI = 'Asia/Shanghai';
+
+/**
+ * An RFC 3339 instant as the business sees it: Asia/Shanghai wall time, "2026-11-27 10:03:12",
+ * the same in both languages (operators compare it with receipts). Unparseable text passes through.
+ */
+export function formatDateTime(instant: string): string {
+  const date = new Date(instant);
+  if (Number.isNaN(date.getTime())) return instant;
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: SHANGHAI,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(date);
+  const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}:${get('second')}`;
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { allowedRoutes, canOpen, homeRoute, resolveRoute, ROUTES } from './access';
+import type { Permission, Role } from './bindings';
+
+// What the shell sends in Session.permissions for each role (core/src/auth.rs, plus read_members
+// for the roles that read cards).
+const PERMISSIONS: Record<Role, Permission[]> = {
+  admin: ['administer', 'manage_malls', 'issue_cards', 'service_cards', 'top_up', 'pay', 'refund', 'transfer', 'reverse', 'read_cards', 'read_members', 'verify'],
+  operator: ['issue_cards', 'service_cards', 'top_up', 'pay', 'refund', 'transfer', 'read_cards', 'read_members'],
+  finance: ['reverse', 'read_cards', 'read_members', 'verify'],
+  auditor: ['read_cards', 'read_members', 'verify'],
+  merchant_manager: [],
+  regional_manager: [],
+};
+
+describe('access: role -> menu', () => {
+  it('gives the administrator every screen', () => {
+    expect(allowedRoutes(PERMISSIONS.admin)).toEqual([...ROUTES]);
+  });
+
+  it('gives the counter operator the counter, not user administration', () => {
+    expect(allowedRoutes(PERMISSIONS.operator)).toEqual(['overview', 'cards', 'issue', 'batch', 'topup', 'cashier', 'members', 'settings']);
+  });
+
+  it('lets finance and auditors look, not move money', () => {
+    for (const role of ['finance', 'auditor'] as const) {
+      expect(allowedRoutes(PERMISSIONS[role]), role).toEqual(['overview', 'cards', 'members', 'settings']);
+    }
+  });
+
+  it('always leaves Settings (language, font size) to everyone', () => {
+    expect(allowedRoutes(PERMISSIONS.merchant_manager)).toEqual(['settings']);
+    expect(homeRoute([])).toBe('settings');
+  });
+
+  it('sends a forbidden or unknown route to the user home', () => {
+    expect(canOpen('users', PERMISSIONS.operator)).toBe(false);
+    expect(resolveRoute('users', PERMISSIONS.operator)).toBe('overview');
+    expect(resolveRoute('nonsense', PERMISSIONS.operator)).toBe('overview');
+    expect(resolveRoute('', PERMISSIONS.admin)).toBe('overview');
+    expect(resolveRoute('cashier', PERMISSIONS.operator)).toBe('cashier');
+  });
+});

@@ -1,0 +1,39 @@
+// Every refusal an operator can meet is explained in both languages: the codes of
+// CONSOLE-API.md and the core's codes the brief lists.
+import { describe, expect, it } from 'vitest';
+import { createI18n } from '../i18n';
+import { errorMessage } from '../services/ipc';
+
+export const ERROR_CODES = [
+  // CONSOLE-API.md
+  'setup_done', 'weak_password', 'invalid_credentials', 'account_locked', 'user_exists', 'invalid_scope',
+  'forbidden', 'not_signed_in', 'card_frozen', 'card_lost', 'card_closed', 'loss_report_not_allowed',
+  'redemption_not_allowed', 'real_name_required', 'invalid_id_number', 'invalid_phone', 'invalid_name',
+  'qr_not_available', 'cancelled', 'balance_cap_exceeded', 'cash_limit_exceeded', 'payer_mismatch',
+  'credit_funding_refused', 'insufficient_funds', 'qr_invalid', 'qr_expired', 'qr_used', 'merchant_inactive',
+  'refund_exceeds_purchase', 'payment_not_found', 'db_unavailable',
+  // The core's codes the console must explain.
+  'invalid_amount', 'invalid_card_number', 'card_not_found', 'card_expired', 'conflict', 'already_reversed',
+  'merchant_not_found', 'invalid_reference', 'not_initialized', 'key_unavailable', 'internal', 'database', 'usage',
+  // Raised by the core today (core/src), beyond the lists above.
+  'card_not_frozen', 'extension_not_allowed', 'mall_not_found', 'invalid_count', 'invalid_checkout_seconds',
+  'reason_required', 'same_card', 'unknown_user', 'payment_reversed', 'invalid_limit',
+] as const;
+
+describe('error codes', () => {
+  const zh = createI18n('zh-CN');
+  const en = createI18n('en-US');
+
+  it.each(ERROR_CODES)('%s has a zh-CN and an en-US text', (code) => {
+    const error = { code, message: `shell message for ${code}` };
+    const zhText = errorMessage(error, zh.t);
+    const enText = errorMessage(error, en.t);
+    expect(zh.exists(`errors.${code}`)).toBe(true);
+    expect(en.exists(`errors.${code}`)).toBe(true);
+    expect(zhText).not.toBe(error.message);
+    expect(enText).not.toBe(error.message);
+    expect(zhText).not.toBe(enText);
+    // Chinese text for Chinese operators.
+    expect(zhText).toMatch(/[\u4e00-\u9fff]/);
+  });
+});

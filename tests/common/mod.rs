@@ -192,6 +192,75 @@ impl ConsoleApp {
         Err(format!("page never showed all of {needles:?}; it showed:\n{text}"))
     }
 
+    /// The element with `data-testid` = `id`, waiting for it to appear.
+    pub async fn by_id(&self, id: &str) -> Result<WebElement, String> {
+        self.wait_for(&format!("[data-testid='{id}']")).await
+    }
+
+    /// The first element matching `css`, waiting for it to appear.
+    pub async fn wait_for(&self, css: &str) -> Result<WebElement, String> {
+        let deadline = Instant::now() + UI_TIMEOUT;
+        loop {
+            if let Ok(e) = self.driver.find(By::Css(css)).await {
+                if e.is_displayed().await.unwrap_or(false) {
+                    return Ok(e);
+                }
+            }
+            if Instant::now() > deadline {
+                return Err(format!("{css} did not appear within {UI_TIMEOUT:?}"));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Clicks the element with `data-testid` = `id`.
+    pub async fn click(&self, id: &str) -> Result<(), String> {
+        self.click_css(&format!("[data-testid='{id}']")).await
+    }
+
+    /// Clicks the first element matching `css`, retrying while something covers it (a
+    /// table's loading mask, an animation) until the UI timeout.
+    pub async fn click_css(&self, css: &str) -> Result<(), String> {
+        let deadline = Instant::now() + UI_TIMEOUT;
+        loop {
+            let e = self.wait_for(css).await?;
+            match e.click().await {
+                Ok(()) => return Ok(()),
+                Err(err) if Instant::now() > deadline => return Err(format!("click {css}: {err}")),
+                Err(_) => tokio::time::sleep(Duration::from_millis(150)).await,
+            }
+        }
+    }
+
+    /// Types `text` into the input with `data-testid` = `id` (or the input inside it).
+    pub async fn type_into(&self, id: &str, text: &str) -> Result<(), String> {
+        let css = format!("input[data-testid='{id}'], [data-testid='{id}'] input");
+        let e = self.wait_for(&css).await?;
+        e.send_keys(text).await.map_err(|err| format!("type into {id}: {err}"))
+    }
+
+    /// Waits until the element with `data-testid` = `id` shows text containing `expected`.
+    pub async fn wait_for_id_text(&self, id: &str, expected: &str) -> Result<String, String> {
+        let css = format!("[data-testid='{id}']");
+        let deadline = Instant::now() + UI_TIMEOUT;
+        let mut last = String::from("<element not found>");
+        while Instant::now() < deadline {
+            if let Ok(element) = self.driver.find(By::Css(&css)).await {
+                last = element.text().await.unwrap_or_default();
+                if last.contains(expected) {
+                    return Ok(last);
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+        Err(format!("{id} showed {last:?}, not {expected:?}, after {UI_TIMEOUT:?}"))
+    }
+
+    /// How many elements match `css` right now.
+    pub async fn count(&self, css: &str) -> usize {
+        self.driver.find_all(By::Css(css)).await.map(|v| v.len()).unwrap_or(0)
+    }
+
     pub async fn page_text(&self) -> String {
         match self.driver.find(By::Tag("body")).await {
             Ok(body) => body.text().await.unwrap_or_default(),

@@ -225,3 +225,127 @@ async fn floor(core: &Core, rows: u64, txn_rows: u64, clients: usize) -> Result<
     sqlx::query("DROP TABLE bench_floor").execute(&db.pool).await?;
     Ok(rows as f64 / seconds)
 }
+
+/// What `onecard bench-cards` prints: latency of the console's card-table queries.
+#[derive(Debug, Clone, Serialize)]
+pub struct CardPageReport {
+    /// "sqlite" or "postgres".
+    pub backend: &'static str,
+    /// Cards in the database.
+    pub cards: i64,
+    /// Per query: name, p50 and p95 in milliseconds over the runs.
+    pub queries: Vec<QueryTiming>,
+}
+
+/// Timing of one kind of page request.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueryTiming {
+    /// What was asked.
+    pub query: String,
+    /// Median, ms.
+    pub p50_ms: f64,
+    /// 95th percentile, ms.
+    pub p95_ms: f64,
+    /// Rows on the page.
+    pub rows: usize,
+}
+
+/// Makes sure the database holds at least `cards` cards (anonymous cards in batch sales of
+/// 10,000 across two malls and the three card types, plus one registered card with a known phone),
+/// then times 50 runs of each page request the console's card table makes.
+pub async fn card_pages(core: &Core, actor: &Actor, cards: i64) -> Result<CardPageReport> {
+    use crate::read::{CardQuery, CardSort};
+    use crate::types::CardStatus;
+    let all = CardQuery { limit: 50, ..Default::default() };
+    let have = core.card_count(actor, &all).await?;
+    if have < cards {
+        let run_id = crate::clock::system_micros();
+        for mall in ["BCARDS1", "BCARDS2"] {
+            let _ = core
+                .mall_add(
+                    actor,
+                    MallAddRequest {
+                        code: mall.into(),
+                        name: "Card table benchmark".into(),
+                        region: "BENCH".into(),
+                        city_tier: CityTier::parse("2")?,
+                    },
+                )
+                .await;
+        }
+        let mut left = cards - have;
+        let mut i = 0;
+        while left > 0 {
+            let count = left.min(CARDS_PER_BATCH as i64) as u32;
+            core.batch_issue(
+                actor,
+                BatchIssueRequest {
+                    card_type: [CardType::Physical, CardType::Virtual, CardType::Cobrand][i % 3],
+                    count,
+                    face_value: Money::ZERO,
+                    reference: format!("bench-cards-{run_id}-{i}"),
+                    buyer_name: None,
+                    buyer_id: None,
+                    channel: Channel::Cash,
+                    payer_type: PayerType::Person,
+                    payer_name: None,
+                    funding: Funding::Debit,
+                    mall: Some(["BCARDS1", "BCARDS2"][i % 2].to_string()),
+                },
+            )
+            .await?;
+            left -= i64::from(count);
+            i += 1;
+        }
+        core.issue_card(
+            actor,
+            crate::IssueRequest {
+                card_type: CardType::Physical,
+                holder: Some(crate::Holder {
+                    name: "基准".into(),
+                    id_number: "11010519491231002X".into(),
+                    phone: "13900139000".into(),
+                }),
+                mall: Some("BCARDS1".into()),
+            },
+        )
+        .await?;
+    }
+    let total = core.card_count(actor, &all).await?;
+    let middle = core
+        .card_list(actor, &CardQuery { limit: 1, number: Some("990088".into()), ..all.clone() })
+        .await?;
+    // A cursor about half-way through the table, for a deep page.
+    let deep_cursor = {
+        let mut q = CardQuery { limit: 1000, ..all.clone() };
+        let mut cursor = middle.next;
+        for _ in 0..(total / 2000).min(500) {
+            q.after = cursor.clone();
+            cursor = core.card_list(actor, &q).await?.next;
+        }
+        cursor
+    };
+    let queries: Vec<(&str, CardQuery)> = vec![
+        ("first page by number", all.clone()),
+        ("a page half-way through", CardQuery { after: deep_cursor, ..all.clone() }),
+        ("newest first", CardQuery { sort: CardSort::IssuedAt, desc: true, ..all.clone() }),
+        ("status = active", CardQuery { status: Some(CardStatus::Active), ..all.clone() }),
+        ("type = cobrand", CardQuery { card_type: Some(CardType::Cobrand), ..all.clone() }),
+        ("mall = BCARDS2", CardQuery { mall: Some("BCARDS2".into()), ..all.clone() }),
+        ("holder phone", CardQuery { phone: Some("13900139000".into()), ..all.clone() }),
+        ("number prefix", CardQuery { number: Some("9900880000001".into()), ..all.clone() }),
+    ];
+    let mut out = Vec::new();
+    for (name, q) in queries {
+        let mut times = Vec::new();
+        let mut rows = 0;
+        for _ in 0..50 {
+            let t = Instant::now();
+            rows = core.card_list(actor, &q).await?.rows.len();
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(|a, b| a.total_cmp(b));
+        out.push(QueryTiming { query: name.into(), p50_ms: times[25], p95_ms: times[47], rows });
+    }
+    Ok(CardPageReport { backend: core.backend(), cards: total, queries: out })
+}

@@ -38,7 +38,7 @@ const USAGE: &str = "usage: onecard [--db URL] [--json] [--as USER] <command>
   user add NAME --role ROLE [--scope mall:CODE|region:R|merchant:ID]... | user list
   user password NAME --password-stdin | user lock NAME | user unlock NAME
   rule set NAME VALUE | rule list
-  bench [--payments N] [--clients N]";
+  bench [--payments N] [--clients N] | bench-cards [--cards N]";
 
 /// Parsed command line: positional words and `--flag value` options.
 struct Args {
@@ -261,6 +261,11 @@ async fn run(argv: Vec<String>) -> Result<(Value, i32)> {
             let clients = a.take("--clients").map(|s| int(&s, "--clients")).transpose()?.unwrap_or(16);
             a.done()?;
             to_json(&crate::bench::run(&core, &actor, payments as u64, clients as usize).await?)
+        }
+        "bench-cards" => {
+            let cards = a.take("--cards").map(|s| int(&s, "--cards")).transpose()?.unwrap_or(1_000_000);
+            a.done()?;
+            to_json(&crate::bench::card_pages(&core, &actor, cards).await?)
         }
         other => return Err(usage(format!("unknown command {other:?}"))),
     };

@@ -173,7 +173,8 @@ impl Db {
                 Box::pin(async move {
                     conn.execute(
                         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
-                         PRAGMA busy_timeout=600000; PRAGMA foreign_keys=ON;",
+                         PRAGMA busy_timeout=600000; PRAGMA foreign_keys=ON; \
+                         PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
                     )
                     .await?;
                     Ok(())

@@ -15,8 +15,14 @@ use serde_json::json;
 use thirtyfour::prelude::*;
 use thirtyfour::Capabilities;
 
-/// The app under test, built by cargo for this test run.
-pub const APP_BINARY: &str = env!("CARGO_BIN_EXE_onecard-console");
+/// The app under test: the one cargo built for this test run, or `ONECARD_CONSOLE_BIN` (the
+/// benchmarks measure the release binary).
+pub fn app_binary() -> String {
+    std::env::var("ONECARD_CONSOLE_BIN")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_onecard-console").to_string())
+}
 
 /// How long the UI may take to show something (first start of WebKit under Xvfb included).
 pub const UI_TIMEOUT: Duration = Duration::from_secs(30);
@@ -155,7 +161,7 @@ impl ConsoleApp {
 
         let mut caps = Capabilities::new();
         caps.set("browserName", "wry").expect("capability");
-        caps.set("tauri:options", json!({ "application": APP_BINARY })).expect("capability");
+        caps.set("tauri:options", json!({ "application": app_binary() })).expect("capability");
         let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps)
             .await
             .expect("open a WebDriver session on the console");

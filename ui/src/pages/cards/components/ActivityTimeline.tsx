@@ -1,6 +1,7 @@
 // A card's history, oldest first as the core keeps it: what happened, the signed amount, the
 // balance after it, who did it and when.
 import { Empty, Flex, Timeline, Typography } from 'antd';
+import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import type { Activity } from '../../../bindings';
 import Money from '../../../components/Money';
@@ -14,6 +15,20 @@ function colorOf(amount: string): string {
   } catch {
     return 'gray';
   }
+}
+
+const CHANNELS = new Set(['cash', 'unionpay', 'wechat', 'alipay', 'ecny', 'bank_transfer']);
+
+/** The core's note in the reader's language: channel codes and "merchant 12"-style references
+ * are translated; anything else (a reason typed by a person, a masked card) is shown as it is. */
+export function noteText(a: Activity, t: TFunction): string {
+  if ((a.kind === 'top_up' || a.kind === 'issue_load') && CHANNELS.has(a.note)) return t(`channel.${a.note}`);
+  const ref = /^(merchant|payment|member) (\d+)$/.exec(a.note);
+  if (ref !== null) {
+    const key = { merchant: 'noteMerchant', payment: 'notePayment', member: 'noteMember' }[ref[1] as 'merchant' | 'payment' | 'member'];
+    return t(`activity.${key}`, { id: ref[2] });
+  }
+  return a.note;
 }
 
 export default function ActivityTimeline({ items }: { items: Activity[] }) {
@@ -38,7 +53,7 @@ export default function ActivityTimeline({ items }: { items: Activity[] }) {
                 {t('cards.balanceAfter')} <Money amount={a.balance_after} />
               </Typography.Text>
             </Flex>
-            {a.note !== '' && <Typography.Text type="secondary">{a.note}</Typography.Text>}
+            {a.note !== '' && <Typography.Text type="secondary">{noteText(a, t)}</Typography.Text>}
           </div>
         ),
       }))}

@@ -10,7 +10,6 @@
 
 use std::time::Instant;
 
-use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 
 use crate::auth::Actor;
@@ -48,8 +47,6 @@ const AMOUNT_FEN: i64 = 200;
 /// Cards sold per batch-issue request (the request's upper bound).
 const CARDS_PER_BATCH: u64 = 10_000;
 const MERCHANTS: usize = 64;
-/// Requests each client keeps in flight: enough that the writer always has a full batch waiting.
-const IN_FLIGHT_PER_CLIENT: usize = 256;
 
 /// Runs the benchmark on `core`'s database as `actor` (who must be allowed to add malls, issue
 /// cards and take payments: the CLI's default `admin`).
@@ -69,17 +66,16 @@ pub async fn run(core: &Core, actor: &Actor, payments: u64, clients: usize) -> R
     let bench_core = core.reopen_with_writers(writers).await?;
     let (commits0, jobs0) = bench_core.write_stats();
     let started = Instant::now();
-    let per_client = payments.div_ceil(clients as u64);
-    let tasks = (0..clients as u64).map(|c| {
-        let lo = c * per_client;
-        let hi = ((c + 1) * per_client).min(payments);
+    // Like a mall's traffic: every card pays one purchase after another (a customer is at one
+    // till at a time), all cards at once. Client c submits for the cards c, c + clients, ...
+    let tasks = (0..clients).map(|c| {
         let (core, cards, merchants) = (&bench_core, &cards, &merchants);
         async move {
-            let results: Vec<Result<()>> = stream::iter(lo..hi)
-                .map(|i| async move {
-                    let card = cards[(i % cards.len() as u64) as usize].clone();
+            let chains = (c..cards.len()).step_by(clients).map(|k| async move {
+                let first = k as u64 * PURCHASES_PER_CARD;
+                for i in first..(first + PURCHASES_PER_CARD).min(payments) {
                     let r = PayRequest {
-                        card,
+                        card: cards[k].clone(),
                         amount: Money::from_fen(AMOUNT_FEN),
                         merchant: merchants[(i % merchants.len() as u64) as usize],
                         medium: Medium::Nfc,
@@ -87,12 +83,11 @@ pub async fn run(core: &Core, actor: &Actor, payments: u64, clients: usize) -> R
                         checkout_seconds: Some(60),
                         reference: format!("bench-{run_id}-{i}"),
                     };
-                    core.pay(actor, r).await.map(|_| ())
-                })
-                .buffer_unordered(IN_FLIGHT_PER_CLIENT)
-                .collect()
-                .await;
-            results.into_iter().collect::<Result<Vec<()>>>()
+                    core.pay(actor, r).await?;
+                }
+                Ok::<(), Error>(())
+            });
+            futures_util::future::try_join_all(chains).await.map(drop)
         }
     });
     for r in futures_util::future::join_all(tasks).await {

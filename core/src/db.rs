@@ -31,12 +31,14 @@ impl Backend {
         }
     }
 
-    /// `FOR UPDATE` on PostgreSQL; nothing on SQLite, where BEGIN IMMEDIATE already holds the
+    /// `FOR NO KEY UPDATE` on PostgreSQL (it excludes other writers but not the KEY SHARE locks
+    /// that foreign-key checks of inserted postings take, so those never deadlock against it);
+    /// nothing on SQLite, where BEGIN IMMEDIATE already holds the
     /// file's write lock for the whole transaction.
     pub fn for_update(self) -> &'static str {
         match self {
             Backend::Sqlite => "",
-            Backend::Postgres => " FOR UPDATE",
+            Backend::Postgres => " FOR NO KEY UPDATE",
         }
     }
 }

@@ -38,7 +38,7 @@ pub use users::{AuthInfo, Session, UserAddRequest, UserInfo};
 use clock::Clock;
 use crypto::{KeySource, Pii};
 use db::{Backend, Db};
-use engine::{Ctx, Engine, IdAlloc, Op, Outcome};
+use engine::{Ctx, Engine, Op, Outcome};
 use error::{Error, Result};
 use types::Role;
 
@@ -69,7 +69,9 @@ pub struct Core {
     key_error: Option<Error>,
 }
 
-/// Id allocators and where their ids start (system accounts take the ids below 1000).
+/// Id allocators and where their ids start. System accounts take the ids below 1000: the writer
+/// loads them by that key range in every transaction, so new system accounts must be added
+/// below 1000 too.
 const ALLOCATORS: &[(&str, i64)] =
     &[("entry", 1), ("payment", 1), ("card", 1), ("account", 1000), ("misc", 1)];
 
@@ -260,7 +262,6 @@ impl Core {
             clock,
             pii,
             key_error: key_error.clone(),
-            ids: IdAlloc::default(),
             stats: Default::default(),
         });
         let engine = Engine::start(ctx.clone(), writers);
@@ -274,7 +275,6 @@ impl Core {
             clock: self.ctx.clock,
             pii: self.ctx.pii.clone(),
             key_error: self.ctx.key_error.clone(),
-            ids: IdAlloc::default(),
             stats: Default::default(),
         });
         let engine = Engine::start(ctx.clone(), writers);

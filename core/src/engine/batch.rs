@@ -104,6 +104,8 @@ const TABLES: &[(&str, &str)] = &[
 /// The state of one write transaction.
 pub(crate) struct Batch<'c> {
     pub ctx: &'c Ctx,
+    /// The id blocks of the writer running this transaction.
+    ids: &'c super::IdAlloc,
     pub tx: Transaction<'static, Any>,
     pub rules: Rules,
     pub now: i64,
@@ -134,7 +136,11 @@ pub(crate) struct Batch<'c> {
 
 impl<'c> Batch<'c> {
     /// Loads rules, the chain head and the system accounts inside the new transaction.
-    pub async fn begin(ctx: &'c Ctx, mut tx: Transaction<'static, Any>) -> Result<Batch<'c>, TxError> {
+    pub async fn begin(
+        ctx: &'c Ctx,
+        ids: &'c super::IdAlloc,
+        mut tx: Transaction<'static, Any>,
+    ) -> Result<Batch<'c>, TxError> {
         let rules_rows: Vec<(String, String)> =
             sqlx::query_as("SELECT name, value FROM rules").fetch_all(&mut *tx).await?;
         let mut rules = Rules::default();
@@ -142,9 +148,10 @@ impl<'c> Batch<'c> {
             rules.set(&n, &v)?;
         }
         let chain = take_chain(&mut tx, ctx.db.backend).await?;
+        // System accounts have the ids below 1000 (the account allocator starts there): a key
+        // range, never a scan of the millions of card accounts.
         let sys: Vec<(i64, String, String, i64, i64, i64)> = sqlx::query_as(
-            "SELECT id, kind, owner, normal, balance, version FROM accounts \
-             WHERE kind NOT IN ('card', 'merchant_payable')",
+            "SELECT id, kind, owner, normal, balance, version FROM accounts WHERE id < 1000",
         )
         .fetch_all(&mut *tx)
         .await?;
@@ -157,6 +164,7 @@ impl<'c> Batch<'c> {
         let now = ctx.clock.now_micros();
         Ok(Batch {
             ctx,
+            ids,
             tx,
             rules,
             now,
@@ -522,7 +530,7 @@ impl<'c> Batch<'c> {
 
     /// Takes a reserved id.
     pub fn next_id(&self, name: &'static str) -> Result<i64> {
-        self.ctx.ids.next(name)
+        self.ids.next(name)
     }
 
     /// Creates an account (cached and queued).
@@ -764,36 +772,6 @@ impl<'c> Batch<'c> {
                 done += n;
             }
         }
-        let mut deltas: Vec<(i64, i64, i64)> =
-            self.deltas.iter().map(|(id, (b, v))| (*id, *b, *v)).collect();
-        deltas.sort_unstable();
-        if self.backend() == Backend::Postgres && !deltas.is_empty() {
-            // Lock every account we change in id order first, so that concurrent writers queue
-            // instead of deadlocking.
-            for chunk in deltas.chunks(5000) {
-                let sql = format!(
-                    "SELECT id FROM accounts WHERE id IN ({}) ORDER BY id FOR UPDATE",
-                    placeholders(self.backend(), chunk.len(), 1)
-                );
-                let mut q = sqlx::query(&sql);
-                for (id, _, _) in chunk {
-                    q = q.bind(*id);
-                }
-                q.fetch_all(&mut *self.tx).await?;
-            }
-        }
-        for chunk in deltas.chunks(3000) {
-            let sql = format!(
-                "UPDATE accounts SET balance = balance + v.column2, version = version + v.column3 \
-                 FROM (VALUES {}) AS v WHERE accounts.id = v.column1",
-                bigint_values_clause(self.backend(), chunk.len(), 3, 1)
-            );
-            let mut q = sqlx::query(&sql);
-            for (id, b, v) in chunk {
-                q = q.bind(*id).bind(*b).bind(*v);
-            }
-            q.execute(&mut *self.tx).await?;
-        }
         let refunds: Vec<(i64, i64)> = self.refund_deltas.iter().map(|(a, b)| (*a, *b)).collect();
         for (id, amt) in refunds {
             sqlx::query("UPDATE payments SET refunded = refunded + $1 WHERE id = $2")
@@ -829,6 +807,37 @@ impl<'c> Batch<'c> {
         .bind(self.chain.id)
         .execute(&mut *self.tx)
         .await?;
+        let mut deltas: Vec<(i64, i64, i64)> =
+            self.deltas.iter().map(|(id, (b, v))| (*id, *b, *v)).collect();
+        deltas.sort_unstable();
+        if self.backend() == Backend::Postgres && !deltas.is_empty() {
+            // Lock every account we change in id order, so that concurrent writers queue instead
+            // of deadlocking. Last, right before the commit: merchant accounts are shared by all
+            // writers, and the shorter they are held the less the writers wait on each other.
+            for chunk in deltas.chunks(5000) {
+                let sql = format!(
+                    "SELECT id FROM accounts WHERE id IN ({}) ORDER BY id FOR NO KEY UPDATE",
+                    placeholders(self.backend(), chunk.len(), 1)
+                );
+                let mut q = sqlx::query(&sql);
+                for (id, _, _) in chunk {
+                    q = q.bind(*id);
+                }
+                q.fetch_all(&mut *self.tx).await?;
+            }
+        }
+        for chunk in deltas.chunks(3000) {
+            let sql = format!(
+                "UPDATE accounts SET balance = balance + v.column2, version = version + v.column3 \
+                 FROM (VALUES {}) AS v WHERE accounts.id = v.column1",
+                bigint_values_clause(self.backend(), chunk.len(), 3, 1)
+            );
+            let mut q = sqlx::query(&sql);
+            for (id, b, v) in chunk {
+                q = q.bind(*id).bind(*b).bind(*v);
+            }
+            q.execute(&mut *self.tx).await?;
+        }
         if let Some(c) = &self.control {
             // The last moment a cancel can still undo everything: after this the job is done.
             if let Err(e) = c.check() {

@@ -16,7 +16,7 @@ mod users;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use tokio::sync::{mpsc, oneshot, Mutex};
+use tokio::sync::{mpsc, oneshot};
 
 pub(crate) use batch::{audit_canonical, entry_canonical, Batch};
 pub(crate) use ids::IdAlloc;
@@ -461,6 +461,26 @@ pub(crate) enum Op {
 }
 
 impl Op {
+    /// Which writer takes this op (modulo the number of writers): the hot account it credits
+    /// where there is one, so that account is written by one writer only (see `Engine::start`).
+    fn route(&self) -> u64 {
+        fn hash(s: &str) -> u64 {
+            // FNV-1a: stable and cheap; only the spread matters.
+            s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+        }
+        match self {
+            Op::Pay(r) => r.merchant as u64,
+            Op::TopUp(r) => hash(r.channel.as_str()),
+            Op::BatchIssue(r, _) => hash(r.channel.as_str()),
+            Op::Refund(r) => r.payment_id as u64,
+            Op::Transfer(r) => hash(r.from.as_str()),
+            Op::Reverse(r) => r.entry_id as u64,
+            Op::Card(r) => hash(r.card.as_str()),
+            Op::Issue(_) | Op::BindCard { .. } => 1,
+            _ => 0,
+        }
+    }
+
     /// The control of a long, cancellable job.
     pub(crate) fn control(&self) -> Option<&JobControl> {
         match self {
@@ -506,7 +526,6 @@ pub(crate) struct Ctx {
     pub pii: Option<Arc<Pii>>,
     /// Why `pii` is None (no key file, wrong key...), so refusals can say so.
     pub key_error: Option<Error>,
-    pub ids: IdAlloc,
     pub stats: Stats,
 }
 
@@ -522,29 +541,38 @@ pub(crate) struct Stats {
 /// Handle to the writer task(s).
 #[derive(Clone)]
 pub(crate) struct Engine {
-    tx: mpsc::Sender<Job>,
+    queues: Vec<mpsc::Sender<Job>>,
 }
 
 /// How many jobs one transaction takes at most.
 const MAX_BATCH: usize = 1024;
 
 impl Engine {
-    /// Starts `writers` writer tasks (1 on SQLite) sharing one queue.
+    /// Starts `writers` writer tasks (1 on SQLite), each with its own queue.
+    ///
+    /// Why a queue per writer: some accounts are touched by most requests (a busy merchant's
+    /// payable, a channel's clearing account). A writer holds such a row's lock from its update
+    /// to its commit, so writers that all touch the same merchants queue behind each other. Jobs
+    /// are routed by the hot account they credit (the merchant of a purchase, the channel of a
+    /// top-up), so each of those rows is written by one writer, which batches its jobs into one
+    /// update per transaction.
     pub fn start(ctx: Arc<Ctx>, writers: usize) -> Engine {
-        let (tx, rx) = mpsc::channel::<Job>(MAX_BATCH * 4);
-        let rx = Arc::new(Mutex::new(rx));
-        for _ in 0..writers.max(1) {
-            let rx = rx.clone();
-            let ctx = ctx.clone();
-            tokio::spawn(async move { writer_loop(ctx, rx).await });
-        }
-        Engine { tx }
+        let queues = (0..writers.max(1))
+            .map(|_| {
+                let (tx, rx) = mpsc::channel::<Job>(MAX_BATCH * 4);
+                let ctx = ctx.clone();
+                tokio::spawn(async move { writer_loop(ctx, rx).await });
+                tx
+            })
+            .collect();
+        Engine { queues }
     }
 
     /// Runs one op and waits for its answer (and for its commit).
     pub async fn submit(&self, actor: &Actor, op: Op) -> Result<Outcome> {
         let (reply, rx) = oneshot::channel();
-        self.tx
+        let queue = &self.queues[(op.route() % self.queues.len() as u64) as usize];
+        queue
             .send(Job { op, actor: actor.clone(), reply })
             .await
             .map_err(|_| Error::internal("the writer has stopped"))?;
@@ -552,23 +580,23 @@ impl Engine {
     }
 }
 
-async fn writer_loop(ctx: Arc<Ctx>, rx: Arc<Mutex<mpsc::Receiver<Job>>>) {
+async fn writer_loop(ctx: Arc<Ctx>, mut rx: mpsc::Receiver<Job>) {
+    // Each writer has its own id blocks: with several writers (PostgreSQL) a shared pool would
+    // let one writer spend ids another had just reserved for its own transaction.
+    let ids = IdAlloc::default();
     loop {
         let mut jobs = Vec::new();
-        {
-            let mut rx = rx.lock().await;
-            match rx.recv().await {
-                Some(j) => jobs.push(j),
-                None => return,
-            }
-            while jobs.len() < MAX_BATCH {
-                match rx.try_recv() {
-                    Ok(j) => jobs.push(j),
-                    Err(_) => break,
-                }
+        match rx.recv().await {
+            Some(j) => jobs.push(j),
+            None => return,
+        }
+        while jobs.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
             }
         }
-        run_jobs(&ctx, jobs).await;
+        run_jobs(&ctx, &ids, jobs).await;
     }
 }
 
@@ -576,19 +604,19 @@ async fn writer_loop(ctx: Arc<Ctx>, rx: Arc<Mutex<mpsc::Receiver<Job>>>) {
 /// per job), retries, then falls back to one transaction per job so a poison job cannot take
 /// its neighbours down with it. Jobs under a [`JobControl`] (long, cancellable) run in a
 /// transaction of their own, so cancelling one rolls back nothing but itself.
-async fn run_jobs(ctx: &Ctx, jobs: Vec<Job>) {
+async fn run_jobs(ctx: &Ctx, ids: &IdAlloc, jobs: Vec<Job>) {
     let (solo, grouped): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|j| j.op.control().is_some());
     if !grouped.is_empty() {
-        run_group(ctx, grouped).await;
+        run_group(ctx, ids, grouped).await;
     }
     for job in solo {
-        run_group(ctx, vec![job]).await;
+        run_group(ctx, ids, vec![job]).await;
     }
 }
 
-async fn run_group(ctx: &Ctx, jobs: Vec<Job>) {
+async fn run_group(ctx: &Ctx, ids: &IdAlloc, jobs: Vec<Job>) {
     let ops: Vec<(Op, Actor)> = jobs.iter().map(|j| (j.op.clone(), j.actor.clone())).collect();
-    match execute_with_retry(ctx, &ops).await {
+    match execute_with_retry(ctx, ids, &ops).await {
         Ok(results) => {
             ctx.stats.commits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             ctx.stats.jobs.fetch_add(results.len() as u64, std::sync::atomic::Ordering::Relaxed);
@@ -599,7 +627,7 @@ async fn run_group(ctx: &Ctx, jobs: Vec<Job>) {
         Err(_) if jobs.len() > 1 => {
             for job in jobs {
                 let one = vec![(job.op.clone(), job.actor.clone())];
-                let r = Box::pin(execute_with_retry(ctx, &one)).await;
+                let r = Box::pin(execute_with_retry(ctx, ids, &one)).await;
                 let _ = job.reply.send(r.map(|mut v| v.remove(0)).unwrap_or_else(Err));
             }
         }
@@ -611,10 +639,10 @@ async fn run_group(ctx: &Ctx, jobs: Vec<Job>) {
     }
 }
 
-async fn execute_with_retry(ctx: &Ctx, ops: &[(Op, Actor)]) -> Result<Vec<Result<Outcome>>> {
+async fn execute_with_retry(ctx: &Ctx, ids: &IdAlloc, ops: &[(Op, Actor)]) -> Result<Vec<Result<Outcome>>> {
     let mut attempt = 0;
     loop {
-        match execute(ctx, ops).await {
+        match execute(ctx, ids, ops).await {
             Ok(r) => return Ok(r),
             Err(e) if attempt < 8 && e.retryable => {
                 attempt += 1;
@@ -644,16 +672,16 @@ impl From<Error> for TxError {
 }
 
 /// One transaction over `ops`: reserve ids, begin, prefetch, decide each op, flush, commit.
-async fn execute(ctx: &Ctx, ops: &[(Op, Actor)]) -> Result<Vec<Result<Outcome>>, TxError> {
+async fn execute(ctx: &Ctx, ids: &IdAlloc, ops: &[(Op, Actor)]) -> Result<Vec<Result<Outcome>>, TxError> {
     let mut needs: std::collections::HashMap<&'static str, u64> = Default::default();
     for (op, _) in ops {
         for (name, n) in op.id_needs() {
             *needs.entry(name).or_default() += n;
         }
     }
-    ctx.ids.reserve(&ctx.db, &needs).await?;
+    ids.reserve(&ctx.db, &needs).await?;
     let tx = ctx.db.begin_write().await?;
-    let mut batch = Batch::begin(ctx, tx).await?;
+    let mut batch = Batch::begin(ctx, ids, tx).await?;
     batch.prefetch(ops).await?;
     let mut results = Vec::with_capacity(ops.len());
     for (op, actor) in ops {

@@ -64,10 +64,9 @@ impl Role {
         use Permission::*;
         match self {
             Role::Admin => true,
-            Role::Operator => matches!(
-                p,
-                IssueCards | ServiceCards | TopUp | Pay | Refund | Transfer | ReadCards | ReadMembers
-            ),
+            Role::Operator => {
+                matches!(p, IssueCards | ServiceCards | TopUp | Pay | Refund | Transfer | ReadCards | ReadMembers)
+            }
             Role::Finance => matches!(p, Reverse | ReadCards | Verify),
             // Auditors look at everything, personal data included (each such read is audited).
             Role::Auditor => matches!(p, ReadCards | ReadMembers | Verify),
@@ -90,9 +89,8 @@ pub enum Scope {
 impl Scope {
     /// Parses `mall:CODE`, `region:R` or `merchant:ID` (code `invalid_scope`).
     pub fn parse(s: &str) -> Result<Scope> {
-        let bad = || {
-            Error::new("invalid_scope", format!("scope must be mall:CODE, region:R or merchant:ID, got {s:?}"))
-        };
+        let bad =
+            || Error::new("invalid_scope", format!("scope must be mall:CODE, region:R or merchant:ID, got {s:?}"));
         let (kind, value) = s.split_once(':').ok_or_else(bad)?;
         if value.is_empty() {
             return Err(bad());
@@ -132,10 +130,7 @@ impl Actor {
         if self.role.allows(p) {
             Ok(())
         } else {
-            Err(Error::new(
-                "forbidden",
-                format!("user {} (role {}) may not {p:?}", self.user, self.role.as_str()),
-            ))
+            Err(Error::new("forbidden", format!("user {} (role {}) may not {p:?}", self.user, self.role.as_str())))
         }
     }
 
@@ -150,10 +145,7 @@ impl Actor {
         {
             Ok(())
         } else {
-            Err(Error::new(
-                "forbidden",
-                format!("user {} has no access to mall {mall}", self.user),
-            ))
+            Err(Error::new("forbidden", format!("user {} has no access to mall {mall}", self.user)))
         }
     }
 

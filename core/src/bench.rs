@@ -112,12 +112,7 @@ pub async fn run(core: &Core, actor: &Actor, payments: u64, clients: usize) -> R
 }
 
 /// A mall, merchants and enough funded anonymous cards for `payments` purchases (not timed).
-async fn setup(
-    core: &Core,
-    actor: &Actor,
-    run_id: i64,
-    payments: u64,
-) -> Result<(Vec<CardNumber>, Vec<i64>)> {
+async fn setup(core: &Core, actor: &Actor, run_id: i64, payments: u64) -> Result<(Vec<CardNumber>, Vec<i64>)> {
     let mall = format!("BENCH{}", run_id % 1_000_000_000);
     core.mall_add(
         actor,
@@ -141,9 +136,7 @@ async fn setup(
                 },
             )
             .await?;
-        merchants.push(
-            m["merchant"].as_i64().ok_or_else(|| Error::internal("merchant add without an id"))?,
-        );
+        merchants.push(m["merchant"].as_i64().ok_or_else(|| Error::internal("merchant add without an id"))?);
     }
     let face = Money::from_fen(AMOUNT_FEN * PURCHASES_PER_CARD as i64);
     let mut cards = Vec::new();
@@ -183,9 +176,7 @@ async fn setup(
 async fn floor(core: &Core, rows: u64, txn_rows: u64, clients: usize) -> Result<f64> {
     let db = core.db();
     sqlx::query("DROP TABLE IF EXISTS bench_floor").execute(&db.pool).await?;
-    sqlx::query("CREATE TABLE bench_floor (id BIGINT PRIMARY KEY, payment BIGINT NOT NULL)")
-        .execute(&db.pool)
-        .await?;
+    sqlx::query("CREATE TABLE bench_floor (id BIGINT PRIMARY KEY, payment BIGINT NOT NULL)").execute(&db.pool).await?;
     let per_stmt: u64 = 500;
     let txns = rows.div_ceil(txn_rows);
     let per_client = txns.div_ceil(clients as u64);
@@ -307,9 +298,7 @@ pub async fn card_pages(core: &Core, actor: &Actor, cards: i64) -> Result<CardPa
         .await?;
     }
     let total = core.card_count(actor, &all).await?;
-    let middle = core
-        .card_list(actor, &CardQuery { limit: 1, number: Some("990088".into()), ..all.clone() })
-        .await?;
+    let middle = core.card_list(actor, &CardQuery { limit: 1, number: Some("990088".into()), ..all.clone() }).await?;
     // A cursor about half-way through the table, for a deep page.
     let deep_cursor = {
         let mut q = CardQuery { limit: 1000, ..all.clone() };

@@ -33,23 +33,14 @@ impl CardNumber {
     pub fn parse(s: &str) -> Result<CardNumber> {
         let count = s.chars().count();
         if count != LEN {
-            return Err(Error::new(
-                CODE,
-                format!("card number must be exactly {LEN} digits, got {count} characters"),
-            ));
+            return Err(Error::new(CODE, format!("card number must be exactly {LEN} digits, got {count} characters")));
         }
         if !s.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(Error::new(
-                CODE,
-                format!("card number must contain only the digits 0-9 ({LEN} of them)"),
-            ));
+            return Err(Error::new(CODE, format!("card number must contain only the digits 0-9 ({LEN} of them)")));
         }
         let (payload, check) = s.split_at(LEN - 1);
         if luhn_check_digit(payload) != check.as_bytes()[0] - b'0' {
-            return Err(Error::new(
-                CODE,
-                "card number check digit does not match; a digit is probably mistyped",
-            ));
+            return Err(Error::new(CODE, "card number check digit does not match; a digit is probably mistyped"));
         }
         Ok(CardNumber(s.to_owned()))
     }
@@ -61,11 +52,7 @@ impl CardNumber {
     /// 6 digits is normalised (non-digits dropped, then cut or right-padded with `0` to 6
     /// digits). Validate configured IINs where they are read so that this never matters.
     pub fn from_serial(iin: &str, serial: u64) -> CardNumber {
-        let mut number: String = iin
-            .chars()
-            .filter(char::is_ascii_digit)
-            .take(IIN_LEN)
-            .collect();
+        let mut number: String = iin.chars().filter(char::is_ascii_digit).take(IIN_LEN).collect();
         while number.len() < IIN_LEN {
             number.push('0');
         }
@@ -183,10 +170,7 @@ mod tests {
         }
         let n = CardNumber::from_serial("620058", 1234);
         assert!(n.as_str().starts_with("620058000000001234"));
-        assert_eq!(
-            CardNumber::from_serial("620058", 1_000_000_001_234),
-            CardNumber::from_serial("620058", 1234)
-        );
+        assert_eq!(CardNumber::from_serial("620058", 1_000_000_001_234), CardNumber::from_serial("620058", 1234));
     }
 
     #[test]
@@ -232,10 +216,7 @@ mod tests {
             assert_eq!(e.code, "invalid_card_number", "{s:?}");
             assert!(!e.message.contains("check digit"), "{}", e.message);
         }
-        assert!(CardNumber::parse(&good[..18])
-            .unwrap_err()
-            .message
-            .contains("19 digits"));
+        assert!(CardNumber::parse(&good[..18]).unwrap_err().message.contains("19 digits"));
     }
 
     #[test]

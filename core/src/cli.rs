@@ -13,9 +13,8 @@ use crate::error::{Error, Result};
 use crate::money::Money;
 use crate::types::{CardStatus, CardType, Category, Channel, CityTier, Funding, Medium, PayerType, Role};
 use crate::{
-    BatchIssueRequest, CardAction, CardActionRequest, Core, Holder, IssueRequest, MallAddRequest,
-    MerchantAddRequest, PayRequest, RefundRequest, ReverseRequest, TopUpRequest, TransferRequest,
-    UserAddRequest,
+    BatchIssueRequest, CardAction, CardActionRequest, Core, Holder, IssueRequest, MallAddRequest, MerchantAddRequest,
+    PayRequest, RefundRequest, ReverseRequest, TopUpRequest, TransferRequest, UserAddRequest,
 };
 use std::io::Read as _;
 
@@ -62,7 +61,11 @@ fn parse_args(argv: Vec<String>) -> Result<Args> {
     while let Some(a) = it.next() {
         // `-1` and `-0.5` are values (a refused amount), not flags.
         let is_flag = a.starts_with("--") && a.len() > 2;
-        if a.starts_with('-') && !is_flag && !a[1..].starts_with(|c: char| c.is_ascii_digit() || c == '.') && a.len() > 1 {
+        if a.starts_with('-')
+            && !is_flag
+            && !a[1..].starts_with(|c: char| c.is_ascii_digit() || c == '.')
+            && a.len() > 1
+        {
             return Err(usage(format!("unknown flag {a:?}")));
         }
         if !is_flag {
@@ -333,7 +336,8 @@ async fn card(core: &Core, actor: &Actor, a: &mut Args) -> Result<Value> {
             let count = int(&a.need("--count")?, "--count")?;
             let r = BatchIssueRequest {
                 card_type,
-                count: u32::try_from(count).map_err(|_| Error::new("invalid_count", "a batch issues 1 to 10,000 cards"))?,
+                count: u32::try_from(count)
+                    .map_err(|_| Error::new("invalid_count", "a batch issues 1 to 10,000 cards"))?,
                 face_value: a.take("--face-value").map_or(Ok(Money::ZERO), |s| Money::parse_allow_zero(&s))?,
                 reference: a.need("--ref")?,
                 buyer_name: a.take("--buyer-name"),
@@ -376,7 +380,9 @@ async fn card(core: &Core, actor: &Actor, a: &mut Args) -> Result<Value> {
         "qr" => {
             let c = CardNumber::parse(&a.word("CARD")?)?;
             a.done()?;
-            Ok(json!({"card": c.as_str(), "qr_payload": core.card_qr(actor, &c).await?.payload, "expires_in": crate::read::QR_TTL_SECONDS}))
+            Ok(
+                json!({"card": c.as_str(), "qr_payload": core.card_qr(actor, &c).await?.payload, "expires_in": crate::read::QR_TTL_SECONDS}),
+            )
         }
         "freeze" | "unfreeze" | "report-loss" | "close" | "replace" | "extend" => {
             let action = match sub.as_str() {

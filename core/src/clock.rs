@@ -36,9 +36,8 @@ impl Clock {
                          (only `init --sandbox` databases accept a fixed clock)",
                     ));
                 }
-                let t = DateTime::parse_from_rfc3339(v).map_err(|e| {
-                    Error::new("invalid_time", format!("ONECARD_NOW must be RFC 3339: {e}"))
-                })?;
+                let t = DateTime::parse_from_rfc3339(v)
+                    .map_err(|e| Error::new("invalid_time", format!("ONECARD_NOW must be RFC 3339: {e}")))?;
                 Ok(Clock { fixed: Some(t.timestamp_micros()) })
             }
             None => Ok(Clock { fixed: None }),

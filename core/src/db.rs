@@ -55,10 +55,8 @@ pub struct Db {
 }
 
 /// The migrations, in order. Never edit one after release; add a new file.
-const MIGRATIONS: &[(i64, &str)] = &[
-    (1, include_str!("../migrations/0001_ledger.sql")),
-    (2, include_str!("../migrations/0002_console.sql")),
-];
+const MIGRATIONS: &[(i64, &str)] =
+    &[(1, include_str!("../migrations/0001_ledger.sql")), (2, include_str!("../migrations/0002_console.sql"))];
 
 /// `$ONECARD_DB`, else the SQLite file the console uses in the OS data directory.
 pub fn default_db_url() -> Result<String> {
@@ -67,17 +65,15 @@ pub fn default_db_url() -> Result<String> {
             return Ok(url);
         }
     }
-    let dir = dirs::data_dir().ok_or_else(|| {
-        Error::new("no_data_dir", "cannot find the OS data directory; pass --db or set ONECARD_DB")
-    })?;
+    let dir = dirs::data_dir()
+        .ok_or_else(|| Error::new("no_data_dir", "cannot find the OS data directory; pass --db or set ONECARD_DB"))?;
     let path = dir.join("onecard").join("onecard.db");
     Ok(format!("sqlite://{}", path.display()))
 }
 
 /// Turns a bare path into a sqlite URL so `--db ./x.db` works too.
 pub fn normalize_url(url: &str) -> String {
-    if url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")
-    {
+    if url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://") {
         url.to_string()
     } else {
         format!("sqlite://{url}")
@@ -184,15 +180,9 @@ impl Db {
             }),
             Backend::Postgres => AnyPoolOptions::new().max_connections(24),
         };
-        let pool = pool_opts
-            .acquire_timeout(Duration::from_secs(600))
-            .connect_with(opts)
-            .await
-            .map_err(|e| {
-                Error::new(
-                    "db_unavailable",
-                    format!("cannot open database {}: {e}", display_url(&url)),
-                )
+        let pool =
+            pool_opts.acquire_timeout(Duration::from_secs(600)).connect_with(opts).await.map_err(|e| {
+                Error::new("db_unavailable", format!("cannot open database {}: {e}", display_url(&url)))
             })?;
         Ok(Db { pool, backend, url })
     }
@@ -212,18 +202,16 @@ impl Db {
     fn dialect(&self, stmt: &str) -> String {
         match self.backend {
             Backend::Sqlite => stmt.to_string(),
-            Backend::Postgres => stmt
-                .replace("INTEGER PRIMARY KEY", "BIGINT PRIMARY KEY")
-                .replace(") WITHOUT ROWID", ")"),
+            Backend::Postgres => {
+                stmt.replace("INTEGER PRIMARY KEY", "BIGINT PRIMARY KEY").replace(") WITHOUT ROWID", ")")
+            }
         }
     }
 
     /// Whether the schema exists.
     pub async fn is_initialized(&self) -> Result<bool> {
         let q = match self.backend {
-            Backend::Sqlite => {
-                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
-            }
+            Backend::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
             Backend::Postgres => {
                 "SELECT COUNT(*) FROM information_schema.tables \
                  WHERE table_schema = current_schema() AND table_name = 'meta'"
@@ -247,19 +235,18 @@ impl Db {
             tx.execute("LOCK TABLE schema_migrations IN EXCLUSIVE MODE").await?;
         }
         for (version, sql) in MIGRATIONS {
-            let done: i64 =
-                sqlx::query_scalar("SELECT COUNT(*) FROM schema_migrations WHERE version = $1")
-                    .bind(*version)
-                    .fetch_one(&mut *tx)
-                    .await?;
+            let done: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM schema_migrations WHERE version = $1")
+                .bind(*version)
+                .fetch_one(&mut *tx)
+                .await?;
             if done > 0 {
                 continue;
             }
             for stmt in split_sql(sql) {
                 let stmt = self.dialect(&stmt);
-                tx.execute(stmt.as_str()).await.map_err(|e| {
-                    Error::internal(format!("migration {version} failed at `{stmt}`: {e}"))
-                })?;
+                tx.execute(stmt.as_str())
+                    .await
+                    .map_err(|e| Error::internal(format!("migration {version} failed at `{stmt}`: {e}")))?;
             }
             sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
                 .bind(*version)
@@ -324,13 +311,7 @@ pub fn bigint_values_clause(backend: Backend, rows: usize, cols: usize, start: u
     values_with(backend, rows, cols, start, |p| format!("CAST({p} AS BIGINT)"))
 }
 
-fn values_with(
-    backend: Backend,
-    rows: usize,
-    cols: usize,
-    start: usize,
-    wrap: impl Fn(String) -> String,
-) -> String {
+fn values_with(backend: Backend, rows: usize, cols: usize, start: usize, wrap: impl Fn(String) -> String) -> String {
     let mut s = String::with_capacity(rows * cols * 5);
     let mut n = start;
     for r in 0..rows {
@@ -375,10 +356,7 @@ mod tests {
         assert_eq!(values_clause(Backend::Postgres, 2, 2, 1), "($1,$2),($3,$4)");
         assert_eq!(values_clause(Backend::Postgres, 1, 3, 4), "($4,$5,$6)");
         assert_eq!(values_clause(Backend::Sqlite, 2, 2, 1), "(?,?),(?,?)");
-        assert_eq!(
-            bigint_values_clause(Backend::Postgres, 1, 2, 1),
-            "(CAST($1 AS BIGINT),CAST($2 AS BIGINT))"
-        );
+        assert_eq!(bigint_values_clause(Backend::Postgres, 1, 2, 1), "(CAST($1 AS BIGINT),CAST($2 AS BIGINT))");
         assert_eq!(placeholders(Backend::Sqlite, 3, 2), "?,?,?");
         assert_eq!(placeholders(Backend::Postgres, 3, 2), "$2,$3,$4");
     }

@@ -122,9 +122,8 @@ fn csv_field(s: &str) -> String {
 
 fn write_xlsx(table: &Table, path: &Path) -> Result<()> {
     use rust_xlsxwriter::{Format, Workbook};
-    let err = |e: rust_xlsxwriter::XlsxError| {
-        Error::new("export_failed", format!("cannot write {}: {e}", path.display()))
-    };
+    let err =
+        |e: rust_xlsxwriter::XlsxError| Error::new("export_failed", format!("cannot write {}: {e}", path.display()));
     let mut wb = Workbook::new();
     let sheet = wb.add_worksheet();
     let title: String = table.title.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect();

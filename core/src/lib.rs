@@ -5,8 +5,8 @@
 
 pub mod auth;
 pub mod bench;
-pub mod catalog;
 pub mod card_number;
+pub mod catalog;
 pub mod cli;
 pub mod clock;
 pub mod crypto;
@@ -27,20 +27,20 @@ use std::sync::Arc;
 
 pub use db::default_db_url;
 pub use engine::{
-    BatchIssueRequest, BatchIssued, CardAction, CardActionRequest, CardChange, CardInfo, Holder,
-    IssueRequest, JobControl, JobProgress, MallAddRequest, MerchantAddRequest, Movement, PayRequest, RefundRequest,
-    ReverseRequest, TopUpRequest, TransferRequest,
+    BatchIssueRequest, BatchIssued, CardAction, CardActionRequest, CardChange, CardInfo, Holder, IssueRequest,
+    JobControl, JobProgress, MallAddRequest, MerchantAddRequest, Movement, PayRequest, RefundRequest, ReverseRequest,
+    TopUpRequest, TransferRequest,
 };
 pub use read::{Activity, CardPage, CardQuery, CardSort, PaymentInfo, QrCode};
 
 use auth::{Actor, Scope};
-pub use users::{AuthInfo, Session, UserAddRequest, UserInfo};
 use clock::Clock;
 use crypto::{KeySource, Pii};
 use db::{Backend, Db};
 use engine::{Ctx, Engine, Op, Outcome};
 use error::{Error, Result};
 use types::Role;
+pub use users::{AuthInfo, Session, UserAddRequest, UserInfo};
 
 /// How to open a database: where its data key is and which clock to use. The CLI and the console
 /// take both from the environment (`ONECARD_KEY_FILE`, `ONECARD_NOW`); tests pass them explicitly
@@ -72,8 +72,7 @@ pub struct Core {
 /// Id allocators and where their ids start. System accounts take the ids below 1000: the writer
 /// loads them by that key range in every transaction, so new system accounts must be added
 /// below 1000 too.
-const ALLOCATORS: &[(&str, i64)] =
-    &[("entry", 1), ("payment", 1), ("card", 1), ("account", 1000), ("misc", 1)];
+const ALLOCATORS: &[(&str, i64)] = &[("entry", 1), ("payment", 1), ("card", 1), ("account", 1000), ("misc", 1)];
 
 /// The system accounts every database has: (kind, owner, normal side).
 const SYSTEM_ACCOUNTS: &[(&str, &str, i64)] = &[
@@ -112,9 +111,7 @@ impl Core {
         db.migrate().await?;
         let mut tx = db.begin_write().await?;
         let existing: Option<String> =
-            sqlx::query_scalar("SELECT value FROM meta WHERE key = 'sandbox'")
-                .fetch_optional(&mut *tx)
-                .await?;
+            sqlx::query_scalar("SELECT value FROM meta WHERE key = 'sandbox'").fetch_optional(&mut *tx).await?;
         match existing {
             Some(v) if (v == "true") != sandbox && sandbox => {
                 return Err(Error::new(
@@ -126,11 +123,7 @@ impl Core {
             None => {
                 let now = clock::system_micros();
                 let uid = crypto::new_qr_nonce();
-                for (k, v) in [
-                    ("sandbox", sandbox.to_string()),
-                    ("created_at", now.to_string()),
-                    ("db_uid", uid),
-                ] {
+                for (k, v) in [("sandbox", sandbox.to_string()), ("created_at", now.to_string()), ("db_uid", uid)] {
                     sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2)")
                         .bind(k)
                         .bind(v)
@@ -169,11 +162,7 @@ impl Core {
                 // Production: no password until the console's first start asks for one (or
                 // `user password admin --password-stdin`). A sandbox ships a demo password that
                 // its login screen shows.
-                let demo_hash = if sandbox {
-                    Some(users::hash_password(users::DEMO_PASSWORD)?)
-                } else {
-                    None
-                };
+                let demo_hash = if sandbox { Some(users::hash_password(users::DEMO_PASSWORD)?) } else { None };
                 sqlx::query(
                     "INSERT INTO users (name, role, scopes, password_hash, active, created_at) \
                      VALUES ('admin', 'admin', '', $1, 1, $2)",
@@ -195,9 +184,7 @@ impl Core {
         let src = key_source(&db, sandbox, opts).await?;
         let (key, _) = crypto::load_or_create_key(&src)?;
         let fp: Option<String> =
-            sqlx::query_scalar("SELECT value FROM meta WHERE key = 'key_fingerprint'")
-                .fetch_optional(&db.pool)
-                .await?;
+            sqlx::query_scalar("SELECT value FROM meta WHERE key = 'key_fingerprint'").fetch_optional(&db.pool).await?;
         match fp {
             Some(f) if f != key.fingerprint() => {
                 return Err(Error::new(
@@ -236,9 +223,8 @@ impl Core {
     }
 
     async fn is_sandbox(db: &Db) -> Result<bool> {
-        let v: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'sandbox'")
-            .fetch_optional(&db.pool)
-            .await?;
+        let v: Option<String> =
+            sqlx::query_scalar("SELECT value FROM meta WHERE key = 'sandbox'").fetch_optional(&db.pool).await?;
         Ok(v.as_deref() == Some("true"))
     }
 
@@ -252,18 +238,9 @@ impl Core {
         };
         let writers = match db.backend {
             Backend::Sqlite => 1,
-            Backend::Postgres => std::env::var("ONECARD_WRITERS")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(4),
+            Backend::Postgres => std::env::var("ONECARD_WRITERS").ok().and_then(|v| v.parse().ok()).unwrap_or(4),
         };
-        let ctx = Arc::new(Ctx {
-            db,
-            clock,
-            pii,
-            key_error: key_error.clone(),
-            stats: Default::default(),
-        });
+        let ctx = Arc::new(Ctx { db, clock, pii, key_error: key_error.clone(), stats: Default::default() });
         let engine = Engine::start(ctx.clone(), writers);
         Ok(Core { ctx, engine, sandbox, key_error })
     }
@@ -314,9 +291,10 @@ impl Core {
     pub(crate) fn pii(&self) -> Result<&Pii> {
         match &self.ctx.pii {
             Some(p) => Ok(p),
-            None => Err(self.key_error.clone().unwrap_or_else(|| {
-                Error::new("key_unavailable", "the personal-data key is not loaded")
-            })),
+            None => Err(self
+                .key_error
+                .clone()
+                .unwrap_or_else(|| Error::new("key_unavailable", "the personal-data key is not loaded"))),
         }
     }
 
@@ -332,11 +310,7 @@ impl Core {
         if active == 0 || locked != 0 {
             return Err(Error::new("forbidden", format!("user {name} is locked")));
         }
-        let scopes = scopes
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(Scope::parse)
-            .collect::<Result<Vec<_>>>()?;
+        let scopes = scopes.split(',').filter(|s| !s.is_empty()).map(Scope::parse).collect::<Result<Vec<_>>>()?;
         Ok(Actor { user: name.to_string(), role: Role::parse(&role)?, scopes })
     }
 
@@ -413,20 +387,13 @@ impl Core {
     }
 
     /// Adds an active merchant in one step.
-    pub async fn merchant_add(
-        &self,
-        actor: &Actor,
-        r: MerchantAddRequest,
-    ) -> Result<serde_json::Value> {
+    pub async fn merchant_add(&self, actor: &Actor, r: MerchantAddRequest) -> Result<serde_json::Value> {
         json(self.submit(actor, Op::MerchantAdd(r)).await?)
     }
 
     /// Changes a rule.
     pub async fn rule_set(&self, actor: &Actor, name: &str, value: &str) -> Result<serde_json::Value> {
-        json(
-            self.submit(actor, Op::RuleSet { name: name.to_string(), value: value.to_string() })
-                .await?,
-        )
+        json(self.submit(actor, Op::RuleSet { name: name.to_string(), value: value.to_string() }).await?)
     }
 }
 
@@ -461,9 +428,7 @@ async fn key_source(db: &Db, sandbox: bool, opts: &OpenOptions) -> Result<KeySou
             return Ok(KeySource::File(p.into()));
         }
     }
-    let uid: String = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'db_uid'")
-        .fetch_one(&db.pool)
-        .await?;
+    let uid: String = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'db_uid'").fetch_one(&db.pool).await?;
     Ok(KeySource::Keychain { service: "onecard".into(), account: format!("data-key:{uid}") })
 }
 
@@ -471,9 +436,7 @@ async fn load_checked_key(db: &Db, sandbox: bool, opts: &OpenOptions) -> Result<
     let src = key_source(db, sandbox, opts).await?;
     let key = crypto::load_key(&src)?;
     let fp: Option<String> =
-        sqlx::query_scalar("SELECT value FROM meta WHERE key = 'key_fingerprint'")
-            .fetch_optional(&db.pool)
-            .await?;
+        sqlx::query_scalar("SELECT value FROM meta WHERE key = 'key_fingerprint'").fetch_optional(&db.pool).await?;
     if let Some(f) = fp {
         if f != key.fingerprint() {
             return Err(Error::new(

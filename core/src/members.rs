@@ -49,9 +49,7 @@ impl Core {
                 let i = IdNumber::parse(i)?;
                 ("id_number_bidx", pii.blind_index("id_number", i.as_str()), format!("id {}", i.masked()))
             }
-            (None, None) => {
-                return Err(Error::new("usage", "search members by mobile number or ID number"))
-            }
+            (None, None) => return Err(Error::new("usage", "search members by mobile number or ID number")),
         };
         self.audit_read(actor, "member.search", &what).await?;
         let rows: Vec<(i64, String, String, String, i64)> = sqlx::query_as(&format!(
@@ -64,11 +62,10 @@ impl Core {
         let mut out = Vec::with_capacity(rows.len());
         for (id, name, phone, id_enc, created_at) in rows {
             let id_number = pii.decrypt(&id_enc, &format!("member:{id}:id_number"))?;
-            let numbers: Vec<String> =
-                sqlx::query_scalar("SELECT number FROM cards WHERE member_id = $1 ORDER BY id")
-                    .bind(id)
-                    .fetch_all(&self.db().pool)
-                    .await?;
+            let numbers: Vec<String> = sqlx::query_scalar("SELECT number FROM cards WHERE member_id = $1 ORDER BY id")
+                .bind(id)
+                .fetch_all(&self.db().pool)
+                .await?;
             let mut cards = Vec::with_capacity(numbers.len());
             for n in numbers {
                 match self.card_show(actor, &CardNumber::parse(&n)?).await {
@@ -95,12 +92,7 @@ impl Core {
 
     /// Binds an anonymous card to a member: it becomes registered (real-name), takes the
     /// registered card's cap and no longer expires.
-    pub async fn member_bind_card(
-        &self,
-        actor: &Actor,
-        member: i64,
-        card: &CardNumber,
-    ) -> Result<CardInfo> {
+    pub async fn member_bind_card(&self, actor: &Actor, member: i64, card: &CardNumber) -> Result<CardInfo> {
         actor.require(Permission::ServiceCards)?;
         match self.submit(actor, Op::BindCard { member, card: card.clone() }).await? {
             Outcome::Card(c) => Ok(c),
@@ -110,11 +102,6 @@ impl Core {
 
     /// Records a read of personal data in the chained audit log.
     pub(crate) async fn audit_read(&self, actor: &Actor, action: &str, subject: &str) -> Result<()> {
-        self.submit(
-            actor,
-            Op::Audit { action: action.to_string(), subject: subject.to_string() },
-        )
-        .await
-        .map(|_| ())
+        self.submit(actor, Op::Audit { action: action.to_string(), subject: subject.to_string() }).await.map(|_| ())
     }
 }

@@ -68,23 +68,14 @@ impl Money {
     /// such as `1.230` are fine because they do not change the amount.
     pub fn from_decimal(d: Decimal) -> Result<Money> {
         if d.is_sign_negative() && !d.is_zero() {
-            return Err(Error::new(
-                CODE,
-                format!("amount must not be negative, got {d}"),
-            ));
+            return Err(Error::new(CODE, format!("amount must not be negative, got {d}")));
         }
         if d.normalize().scale() > 2 {
-            return Err(Error::new(
-                CODE,
-                format!("amount must have at most 2 decimal places, got {d}"),
-            ));
+            return Err(Error::new(CODE, format!("amount must have at most 2 decimal places, got {d}")));
         }
         // Compare before rescaling so that huge values cannot overflow the 96-bit mantissa.
         if d > Money::MAX.to_decimal() {
-            return Err(Error::new(
-                CODE,
-                format!("amount must be at most {} yuan, got {d}", Money::MAX),
-            ));
+            return Err(Error::new(CODE, format!("amount must be at most {} yuan, got {d}", Money::MAX)));
         }
         let mut scaled = d;
         scaled.rescale(2);
@@ -130,11 +121,7 @@ fn parse_amount(s: &str, allow_zero: bool) -> Result<Money> {
         return refuse("amount must not contain spaces or other whitespace");
     }
     if s.starts_with('-') {
-        return refuse(if allow_zero {
-            "amount must not be negative"
-        } else {
-            "amount must be greater than zero"
-        });
+        return refuse(if allow_zero { "amount must not be negative" } else { "amount must be greater than zero" });
     }
     if s.starts_with('+') {
         return refuse("amount must be written without a sign");
@@ -183,9 +170,7 @@ fn parse_amount(s: &str, allow_zero: bool) -> Result<Money> {
 
 // Callers guarantee ASCII digits and a length that fits in i64.
 fn digits_value(digits: &str) -> i64 {
-    digits
-        .bytes()
-        .fold(0, |acc, b| acc * 10 + i64::from(b - b'0'))
+    digits.bytes().fold(0, |acc, b| acc * 10 + i64::from(b - b'0'))
 }
 
 // Echoes what was typed so the person can see the mistake, but keeps a pasted novel out of the
@@ -304,23 +289,13 @@ mod tests {
     #[test]
     fn messages_name_the_problem() {
         let e = Money::parse("1.234").unwrap_err();
-        assert_eq!(
-            e.message,
-            "amount must have at most 2 decimal places, got \"1.234\""
-        );
+        assert_eq!(e.message, "amount must have at most 2 decimal places, got \"1.234\"");
         let e = Money::parse(" 100").unwrap_err();
         assert!(e.message.contains("whitespace"), "{}", e.message);
         let e = Money::parse(&"9".repeat(400)).unwrap_err();
-        assert!(
-            e.message.contains("at most 10000000000.00"),
-            "{}",
-            e.message
-        );
+        assert!(e.message.contains("at most 10000000000.00"), "{}", e.message);
         assert!(e.message.len() < 200);
-        assert!(Money::parse("0")
-            .unwrap_err()
-            .message
-            .contains("greater than zero"));
+        assert!(Money::parse("0").unwrap_err().message.contains("greater than zero"));
     }
 
     #[test]
@@ -330,10 +305,7 @@ mod tests {
         assert_eq!(Money::ZERO.to_string(), "0.00");
         assert_eq!(Money::from_fen(-1230).to_string(), "-12.30");
         assert_eq!(Money::from_fen(-5).to_string(), "-0.05");
-        assert_eq!(
-            Money::from_fen(i64::MIN).to_string(),
-            "-92233720368547758.08"
-        );
+        assert_eq!(Money::from_fen(i64::MIN).to_string(), "-92233720368547758.08");
         for fen in [1, 9, 10, 99, 100, 101, 123_456, MAX_FEN] {
             assert_eq!(Money::parse(&Money(fen).to_string()), Ok(Money(fen)));
         }
@@ -349,17 +321,8 @@ mod tests {
         assert_eq!(Money::from_decimal(d("-0.00")), Ok(Money::ZERO));
         assert_eq!(Money::from_decimal(d("1.230")), Ok(Money(123)));
         assert_eq!(Money::from_decimal(d("10000000000.00")), Ok(Money::MAX));
-        for bad in [
-            "1.234",
-            "-1",
-            "10000000000.01",
-            "79228162514264337593543950335",
-        ] {
-            assert_eq!(
-                Money::from_decimal(d(bad)).unwrap_err().code,
-                "invalid_amount",
-                "{bad}"
-            );
+        for bad in ["1.234", "-1", "10000000000.01", "79228162514264337593543950335"] {
+            assert_eq!(Money::from_decimal(d(bad)).unwrap_err().code, "invalid_amount", "{bad}");
         }
         for fen in [0, 1, 123_456, MAX_FEN] {
             assert_eq!(Money::from_decimal(Money(fen).to_decimal()), Ok(Money(fen)));
@@ -386,20 +349,12 @@ mod tests {
 
     #[test]
     fn serde_uses_strings() {
-        assert_eq!(
-            serde_json::to_string(&Money(123_450)).unwrap(),
-            "\"1234.50\""
-        );
-        assert_eq!(
-            serde_json::from_str::<Money>("\"1234.5\"").unwrap(),
-            Money(123_450)
-        );
+        assert_eq!(serde_json::to_string(&Money(123_450)).unwrap(), "\"1234.50\"");
+        assert_eq!(serde_json::from_str::<Money>("\"1234.5\"").unwrap(), Money(123_450));
         assert_eq!(serde_json::from_str::<Money>("\"0\"").unwrap(), Money::ZERO);
         assert!(serde_json::from_str::<Money>("1234.5").is_err());
         assert!(serde_json::from_str::<Money>("\"1.234\"").is_err());
-        let err = serde_json::from_str::<Money>("\"-1\"")
-            .unwrap_err()
-            .to_string();
+        let err = serde_json::from_str::<Money>("\"-1\"").unwrap_err().to_string();
         assert!(err.contains("invalid_amount"), "{err}");
     }
 

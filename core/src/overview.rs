@@ -83,10 +83,7 @@ impl Core {
             .bind(end)
             .fetch_one(pool)
             .await?;
-            Ok::<Tally, crate::error::Error>(Tally {
-                count,
-                amount: Money::from_fen(amount.unwrap_or(0)),
-            })
+            Ok::<Tally, crate::error::Error>(Tally { count, amount: Money::from_fen(amount.unwrap_or(0)) })
         };
         let top_ups = tally("topups").await?;
         let purchases = tally("payments").await?;
@@ -119,9 +116,7 @@ impl Core {
             cards_by_status.push(StatusCount { status: *s, count });
         }
         let by_type: Vec<(String, i64)> =
-            sqlx::query_as("SELECT card_type, COUNT(*) FROM cards GROUP BY card_type")
-                .fetch_all(pool)
-                .await?;
+            sqlx::query_as("SELECT card_type, COUNT(*) FROM cards GROUP BY card_type").fetch_all(pool).await?;
         let cards_by_type = CardType::ALL
             .iter()
             .map(|t| TypeCount {

@@ -212,11 +212,10 @@ impl Core {
             match s {
                 Scope::Mall(m) => malls.push(m.clone()),
                 Scope::Region(r) => {
-                    let in_region: Vec<String> =
-                        sqlx::query_scalar("SELECT code FROM malls WHERE region = $1")
-                            .bind(r)
-                            .fetch_all(&self.db().pool)
-                            .await?;
+                    let in_region: Vec<String> = sqlx::query_scalar("SELECT code FROM malls WHERE region = $1")
+                        .bind(r)
+                        .fetch_all(&self.db().pool)
+                        .await?;
                     malls.extend(in_region);
                 }
                 Scope::Merchant(_) => {}
@@ -263,14 +262,12 @@ impl Core {
         let today = self.clock().today().to_string();
         match q.status {
             None => {}
-            Some(CardStatus::Expired) => sql.push(
-                " AND c.status = 'active' AND c.expires_on IS NOT NULL AND c.expires_on < ?",
-                today,
-            ),
-            Some(CardStatus::Active) => sql.push(
-                " AND c.status = 'active' AND (c.expires_on IS NULL OR c.expires_on >= ?)",
-                today,
-            ),
+            Some(CardStatus::Expired) => {
+                sql.push(" AND c.status = 'active' AND c.expires_on IS NOT NULL AND c.expires_on < ?", today)
+            }
+            Some(CardStatus::Active) => {
+                sql.push(" AND c.status = 'active' AND (c.expires_on IS NULL OR c.expires_on >= ?)", today)
+            }
             Some(s) => sql.push(" AND c.status = ?", s.as_str().to_string()),
         }
         if let Some(t) = q.card_type {
@@ -286,10 +283,7 @@ impl Core {
         }
         if let Some(n) = q.number.as_deref().filter(|n| !n.is_empty()) {
             if n.len() > 19 || !n.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(Error::new(
-                    "invalid_card_number",
-                    "search by the digits of a card number (up to 19)",
-                ));
+                return Err(Error::new("invalid_card_number", "search by the digits of a card number (up to 19)"));
             }
             // A prefix is a range of the number index: [prefix, prefix + ":"), ':' sorting
             // right after '9'.
@@ -320,9 +314,8 @@ impl Core {
         let mut sql = self.card_filter(actor, q).await?;
         let (cmp, dir) = if q.desc { ("<", "DESC") } else { (">", "ASC") };
         if let Some(after) = q.after.as_deref() {
-            let id: i64 = after
-                .parse()
-                .map_err(|_| Error::new("invalid_cursor", "the page cursor is not one we gave out"))?;
+            let id: i64 =
+                after.parse().map_err(|_| Error::new("invalid_cursor", "the page cursor is not one we gave out"))?;
             let cond = match q.sort {
                 CardSort::Number => {
                     format!(" AND c.number {cmp} (SELECT number FROM cards WHERE id = CAST(? AS BIGINT))")
@@ -410,9 +403,7 @@ impl Core {
                 let info = self.card_show(actor, c).await?;
                 ("p.card_id = CAST($1 AS BIGINT)", info.id.to_string())
             }
-            (None, None) => {
-                return Err(Error::new("usage", "find payments by card number or by payment id"))
-            }
+            (None, None) => return Err(Error::new("usage", "find payments by card number or by payment id")),
         };
         let sql = format!(
             "SELECT p.id, c.number, p.merchant_id, m.name, p.amount, p.refunded, p.medium, \
@@ -481,11 +472,17 @@ impl Core {
             rows: rows
                 .into_iter()
                 .map(|(n, t, b, e)| {
-                    vec![Cell::Text(n), Cell::Text(t), Cell::Money(Money::from_fen(b)), Cell::Text(e.unwrap_or_default())]
+                    vec![
+                        Cell::Text(n),
+                        Cell::Text(t),
+                        Cell::Money(Money::from_fen(b)),
+                        Cell::Text(e.unwrap_or_default()),
+                    ]
                 })
                 .collect(),
         };
-        let safe: String = reference.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+        let safe: String =
+            reference.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
         let path = dir.join(format!("onecard-batch-{safe}.{}", format.extension()));
         crate::export::write(&table, format, &path)
     }
@@ -497,8 +494,7 @@ impl Core {
             return Err(Error::new("qr_not_available", "only virtual cards show a QR code"));
         }
         let now = self.clock().now_micros();
-        let payload =
-            self.pii()?.qr_payload(card.as_str(), now / 1_000_000, &crate::crypto::new_qr_nonce());
+        let payload = self.pii()?.qr_payload(card.as_str(), now / 1_000_000, &crate::crypto::new_qr_nonce());
         let svg = qrcode::QrCode::new(payload.as_bytes())
             .map_err(|e| Error::internal(format!("QR encoding failed: {e}")))?
             .render::<qrcode::render::svg::Color>()

@@ -121,8 +121,7 @@ impl Rules {
 
     /// Loads the rules in force: defaults overlaid with the stored values.
     pub async fn load(pool: &sqlx::AnyPool) -> Result<Rules> {
-        let rows: Vec<(String, String)> =
-            sqlx::query_as("SELECT name, value FROM rules").fetch_all(pool).await?;
+        let rows: Vec<(String, String)> = sqlx::query_as("SELECT name, value FROM rules").fetch_all(pool).await?;
         let mut r = Rules::default();
         for (name, value) in rows {
             r.set(&name, &value)?;

@@ -70,29 +70,18 @@ impl IdNumber {
         const CODE: &str = "invalid_id_number";
         let count = s.chars().count();
         if count != 18 {
-            return Err(Error::new(
-                CODE,
-                format!("ID number must be 18 characters long, got {count}"),
-            ));
+            return Err(Error::new(CODE, format!("ID number must be 18 characters long, got {count}")));
         }
         let bytes = s.as_bytes();
         let last = bytes[17].to_ascii_uppercase();
         if !bytes[..17].iter().all(u8::is_ascii_digit) || !(last.is_ascii_digit() || last == b'X') {
-            return Err(Error::new(
-                CODE,
-                "ID number must be 17 digits followed by a digit or X",
-            ));
+            return Err(Error::new(CODE, "ID number must be 17 digits followed by a digit or X"));
         }
-        let num = |range: std::ops::Range<usize>| {
-            bytes[range]
-                .iter()
-                .fold(0u32, |acc, b| acc * 10 + u32::from(b - b'0'))
-        };
+        let num =
+            |range: std::ops::Range<usize>| bytes[range].iter().fold(0u32, |acc, b| acc * 10 + u32::from(b - b'0'));
         let (year, month, day) = (num(6..10), num(10..12), num(12..14));
         let today = Local::now().date_naive();
-        let birth = i32::try_from(year)
-            .ok()
-            .and_then(|y| NaiveDate::from_ymd_opt(y, month, day));
+        let birth = i32::try_from(year).ok().and_then(|y| NaiveDate::from_ymd_opt(y, month, day));
         match birth {
             Some(date) if year >= 1900 && date <= today => {}
             _ => {
@@ -106,11 +95,7 @@ impl IdNumber {
                 ))
             }
         }
-        let sum: u32 = bytes[..17]
-            .iter()
-            .zip(ID_WEIGHTS)
-            .map(|(b, w)| u32::from(b - b'0') * w)
-            .sum();
+        let sum: u32 = bytes[..17].iter().zip(ID_WEIGHTS).map(|(b, w)| u32::from(b - b'0') * w).sum();
         if ID_CHECK_CHARS[(sum % 11) as usize] != last {
             return Err(Error::new(
                 CODE,
@@ -146,10 +131,7 @@ impl Phone {
     /// Refuses with code `invalid_phone`; the message never echoes the number.
     pub fn parse(s: &str) -> Result<Phone> {
         let b = s.as_bytes();
-        let ok = b.len() == 11
-            && b.iter().all(u8::is_ascii_digit)
-            && b[0] == b'1'
-            && (b'3'..=b'9').contains(&b[1]);
+        let ok = b.len() == 11 && b.iter().all(u8::is_ascii_digit) && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]);
         if !ok {
             return Err(Error::new(
                 "invalid_phone",
@@ -187,25 +169,13 @@ impl HolderName {
         }
         let count = s.chars().count();
         if count > Self::MAX_CHARS {
-            return Err(Error::new(
-                CODE,
-                format!(
-                    "name must be at most {} characters, got {count}",
-                    Self::MAX_CHARS
-                ),
-            ));
+            return Err(Error::new(CODE, format!("name must be at most {} characters, got {count}", Self::MAX_CHARS)));
         }
         if s.chars().any(char::is_control) {
-            return Err(Error::new(
-                CODE,
-                "name must not contain control characters such as tabs or line breaks",
-            ));
+            return Err(Error::new(CODE, "name must not contain control characters such as tabs or line breaks"));
         }
         if s.starts_with(char::is_whitespace) || s.ends_with(char::is_whitespace) {
-            return Err(Error::new(
-                CODE,
-                "name must not start or end with a space; please remove it",
-            ));
+            return Err(Error::new(CODE, "name must not start or end with a space; please remove it"));
         }
         Ok(HolderName(s.to_owned()))
     }
@@ -425,10 +395,7 @@ impl CityTier {
             "2" => Ok(CityTier(2)),
             "3" => Ok(CityTier(3)),
             "4" => Ok(CityTier(4)),
-            _ => Err(Error::new(
-                "invalid_city_tier",
-                format!("{}, got {}", Self::ERROR, quote(s)),
-            )),
+            _ => Err(Error::new("invalid_city_tier", format!("{}, got {}", Self::ERROR, quote(s)))),
         }
     }
 
@@ -437,10 +404,7 @@ impl CityTier {
         if (1..=4).contains(&n) {
             Ok(CityTier(n))
         } else {
-            Err(Error::new(
-                "invalid_city_tier",
-                format!("{}, got {n}", Self::ERROR),
-            ))
+            Err(Error::new("invalid_city_tier", format!("{}, got {n}", Self::ERROR)))
         }
     }
 
@@ -497,11 +461,7 @@ mod tests {
     // Builds a valid ID number for a birth date so tests do not depend on hand-computed checksums.
     fn id_with_birth(date: &str) -> String {
         let head = format!("110105{date}002");
-        let sum: u32 = head
-            .bytes()
-            .zip(ID_WEIGHTS)
-            .map(|(b, w)| u32::from(b - b'0') * w)
-            .sum();
+        let sum: u32 = head.bytes().zip(ID_WEIGHTS).map(|(b, w)| u32::from(b - b'0') * w).sum();
         format!("{head}{}", char::from(ID_CHECK_CHARS[(sum % 11) as usize]))
     }
 
@@ -522,22 +482,13 @@ mod tests {
 
     #[test]
     fn id_number_refuses_bad_shape() {
-        for bad in [
-            "",
-            "11010519491231002",
-            "11010519491231002XX",
-            "1101051949123100ＸX",
-        ] {
+        for bad in ["", "11010519491231002", "11010519491231002XX", "1101051949123100ＸX"] {
             let e = IdNumber::parse(bad).unwrap_err();
             assert_eq!(e.code, "invalid_id_number");
         }
         let e = IdNumber::parse("1101051949123100").unwrap_err();
         assert!(e.message.contains("18 characters"), "{}", e.message);
-        for bad in [
-            "X1010519491231002X",
-            "11010519491231002Y",
-            " 1010519491231002X",
-        ] {
+        for bad in ["X1010519491231002X", "11010519491231002Y", " 1010519491231002X"] {
             let e = IdNumber::parse(bad).unwrap_err();
             assert!(e.message.contains("17 digits"), "{}", e.message);
         }
@@ -546,14 +497,7 @@ mod tests {
     #[test]
     fn id_number_refuses_bad_birth_date() {
         let next_year = Local::now().year() + 1;
-        for date in [
-            "18991231",
-            "19490230",
-            "19491301",
-            "19490100",
-            "20010229",
-            &format!("{next_year}0101"),
-        ] {
+        for date in ["18991231", "19490230", "19491301", "19490100", "20010229", &format!("{next_year}0101")] {
             let e = IdNumber::parse(&id_with_birth(date)).unwrap_err();
             assert_eq!(e.code, "invalid_id_number");
             assert!(e.message.contains("birth date"), "{date}: {}", e.message);
@@ -562,11 +506,7 @@ mod tests {
 
     #[test]
     fn id_number_refuses_bad_checksum() {
-        for bad in [
-            "110105194912310021",
-            "11010519491231002 ",
-            "11010519491231003X",
-        ] {
+        for bad in ["110105194912310021", "11010519491231002 ", "11010519491231003X"] {
             let e = IdNumber::parse(bad).unwrap_err();
             assert_eq!(e.code, "invalid_id_number");
             if !bad.ends_with(' ') {
@@ -581,14 +521,8 @@ mod tests {
         assert_eq!(id.masked(), "1101**********002X");
         assert_eq!(id.to_string(), "1101**********002X");
         assert!(!format!("{id:?}").contains("19491231"));
-        assert_eq!(
-            serde_json::to_string(&id).unwrap(),
-            format!("\"{GOOD_ID}\"")
-        );
-        assert_eq!(
-            serde_json::from_str::<IdNumber>("\"11010519491231002x\"").unwrap(),
-            id
-        );
+        assert_eq!(serde_json::to_string(&id).unwrap(), format!("\"{GOOD_ID}\""));
+        assert_eq!(serde_json::from_str::<IdNumber>("\"11010519491231002x\"").unwrap(), id);
     }
 
     #[test]
@@ -609,11 +543,7 @@ mod tests {
             " 13812345678",
             "１３８１２３４５６７８",
         ] {
-            assert_eq!(
-                Phone::parse(bad).unwrap_err().code,
-                "invalid_phone",
-                "{bad}"
-            );
+            assert_eq!(Phone::parse(bad).unwrap_err().code, "invalid_phone", "{bad}");
         }
         let p = Phone::parse("13812345678").unwrap();
         assert_eq!(p.masked(), "138****5678");
@@ -623,37 +553,14 @@ mod tests {
 
     #[test]
     fn holder_name() {
-        for good in [
-            "张三丰",
-            "Li",
-            "李",
-            "Anna Müller",
-            "阿卜杜·热合曼",
-            &"名".repeat(64),
-        ] {
+        for good in ["张三丰", "Li", "李", "Anna Müller", "阿卜杜·热合曼", &"名".repeat(64)] {
             assert_eq!(HolderName::parse(good).unwrap().as_str(), good);
         }
-        for bad in [
-            "",
-            " 张三",
-            "张三 ",
-            "张三\u{3000}",
-            "张\n三",
-            "Li\tWei",
-            "\u{7f}",
-            &"名".repeat(65),
-        ] {
-            assert_eq!(
-                HolderName::parse(bad).unwrap_err().code,
-                "invalid_name",
-                "{bad:?}"
-            );
+        for bad in ["", " 张三", "张三 ", "张三\u{3000}", "张\n三", "Li\tWei", "\u{7f}", &"名".repeat(65)] {
+            assert_eq!(HolderName::parse(bad).unwrap_err().code, "invalid_name", "{bad:?}");
         }
         assert!(HolderName::parse("").unwrap_err().message.contains("empty"));
-        assert!(HolderName::parse(" a")
-            .unwrap_err()
-            .message
-            .contains("space"));
+        assert!(HolderName::parse(" a").unwrap_err().message.contains("space"));
         assert_eq!(HolderName::parse("张三丰").unwrap().masked(), "张**");
         assert_eq!(HolderName::parse("Li").unwrap().masked(), "L*");
         assert_eq!(HolderName::parse("李").unwrap().masked(), "李");
@@ -668,10 +575,7 @@ mod tests {
             let text = v.to_string();
             assert_eq!(parse(&text), Ok(v));
             assert_eq!(serde_json::to_string(&v).unwrap(), format!("\"{text}\""));
-            assert_eq!(
-                serde_json::from_str::<T>(&format!("\"{text}\"")).unwrap(),
-                v
-            );
+            assert_eq!(serde_json::from_str::<T>(&format!("\"{text}\"")).unwrap(), v);
             for bad in [text.to_uppercase(), format!(" {text}"), format!("{text} ")] {
                 assert_eq!(parse(&bad).unwrap_err().code, code, "{bad:?}");
             }
@@ -680,11 +584,7 @@ mod tests {
             let e = parse(bad).unwrap_err();
             assert_eq!(e.code, code);
             let first = all[0].to_string();
-            assert!(
-                e.message.contains(&first),
-                "message should list values: {}",
-                e.message
-            );
+            assert!(e.message.contains(&first), "message should list values: {}", e.message);
         }
     }
 
@@ -705,18 +605,9 @@ mod tests {
         assert_eq!(Role::ALL.len(), 6);
         assert_eq!(Channel::BankTransfer.as_str(), "bank_transfer");
         assert_eq!(Role::MerchantManager.to_string(), "merchant_manager");
-        assert_eq!(
-            Channel::parse("bankTransfer").unwrap_err().code,
-            "invalid_channel"
-        );
-        assert_eq!(
-            Funding::parse("cash").unwrap_err().message,
-            "funding must be one of debit, credit, got \"cash\""
-        );
-        assert_eq!(
-            serde_json::from_str::<Channel>("\"bank_transfer\"").unwrap(),
-            Channel::BankTransfer
-        );
+        assert_eq!(Channel::parse("bankTransfer").unwrap_err().code, "invalid_channel");
+        assert_eq!(Funding::parse("cash").unwrap_err().message, "funding must be one of debit, credit, got \"cash\"");
+        assert_eq!(serde_json::from_str::<Channel>("\"bank_transfer\"").unwrap(), Channel::BankTransfer);
     }
 
     #[test]
@@ -730,17 +621,10 @@ mod tests {
             assert_eq!(serde_json::from_str::<CityTier>(s).unwrap(), t);
         }
         for bad in ["0", "5", "", " 1", "1 ", "01", "一", "+1"] {
-            assert_eq!(
-                CityTier::parse(bad).unwrap_err().code,
-                "invalid_city_tier",
-                "{bad:?}"
-            );
+            assert_eq!(CityTier::parse(bad).unwrap_err().code, "invalid_city_tier", "{bad:?}");
         }
         for bad in [0, 5, 255] {
-            assert_eq!(
-                CityTier::from_u8(bad).unwrap_err().code,
-                "invalid_city_tier"
-            );
+            assert_eq!(CityTier::from_u8(bad).unwrap_err().code, "invalid_city_tier");
         }
         assert!(serde_json::from_str::<CityTier>("5").is_err());
         assert!(serde_json::from_str::<CityTier>("\"1\"").is_err());

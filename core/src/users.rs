@@ -113,10 +113,7 @@ pub fn hash_password(password: &str) -> Result<String> {
 
 fn check_strength(password: &str) -> Result<()> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(Error::new(
-            "weak_password",
-            format!("a password needs at least {MIN_PASSWORD_CHARS} characters"),
-        ));
+        return Err(Error::new("weak_password", format!("a password needs at least {MIN_PASSWORD_CHARS} characters")));
     }
     if password.chars().all(|c| c == password.chars().next().unwrap_or(c)) {
         return Err(Error::new("weak_password", "a password of one repeated character is too weak"));
@@ -125,14 +122,11 @@ fn check_strength(password: &str) -> Result<()> {
 }
 
 fn verify_password(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-        .unwrap_or(false)
+    PasswordHash::new(hash).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
 }
 
 type UserRow = (String, String, String, Option<String>, i64, i64, Option<i64>, i64);
-const USER_COLS: &str =
-    "name, role, scopes, password_hash, active, failed_attempts, locked_until, locked";
+const USER_COLS: &str = "name, role, scopes, password_hash, active, failed_attempts, locked_until, locked";
 
 fn info(row: UserRow, now: i64) -> Result<UserInfo> {
     let (name, role, scopes, hash, active, failed, locked_until, locked) = row;
@@ -150,14 +144,12 @@ fn info(row: UserRow, now: i64) -> Result<UserInfo> {
 impl Core {
     /// Whether the console must ask for the admin password first, and demo credentials.
     pub async fn auth_info(&self) -> Result<AuthInfo> {
-        let hash: Option<Option<String>> =
-            sqlx::query_scalar("SELECT password_hash FROM users WHERE name = 'admin'")
-                .fetch_optional(&self.db().pool)
-                .await?;
-        let demo: Option<String> =
-            sqlx::query_scalar("SELECT value FROM meta WHERE key = 'demo_password'")
-                .fetch_optional(&self.db().pool)
-                .await?;
+        let hash: Option<Option<String>> = sqlx::query_scalar("SELECT password_hash FROM users WHERE name = 'admin'")
+            .fetch_optional(&self.db().pool)
+            .await?;
+        let demo: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'demo_password'")
+            .fetch_optional(&self.db().pool)
+            .await?;
         let sandbox = self.is_sandbox_db();
         let demo = demo.filter(|_| sandbox);
         Ok(AuthInfo {
@@ -179,11 +171,10 @@ impl Core {
     /// Signs a user in: `invalid_credentials` (unknown user or wrong password: the same answer,
     /// so names cannot be probed) or `account_locked`.
     pub async fn login(&self, user: &str, password: &str) -> Result<Session> {
-        let row: Option<UserRow> =
-            sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE name = $1"))
-                .bind(user)
-                .fetch_optional(&self.db().pool)
-                .await?;
+        let row: Option<UserRow> = sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE name = $1"))
+            .bind(user)
+            .fetch_optional(&self.db().pool)
+            .await?;
         let invalid = || Error::new("invalid_credentials", "wrong user name or password");
         let Some((_, _, _, hash, active, _, locked_until, locked)) = row else {
             // Spend the same time as a real check, so timing does not reveal which names exist.
@@ -192,18 +183,13 @@ impl Core {
         };
         let now = self.clock().now_micros();
         if active == 0 || locked != 0 {
-            return Err(Error::new(
-                "account_locked",
-                format!("user {user} is locked by an administrator"),
-            ));
+            return Err(Error::new("account_locked", format!("user {user} is locked by an administrator")));
         }
         if let Some(until) = locked_until.filter(|t| *t > now) {
             return Err(locked_error(user, until));
         }
         let ok = hash.as_deref().is_some_and(|h| verify_password(h, password));
-        let outcome = self
-            .submit_user(&Actor::admin(), UserOp::LoginAttempt { name: user.to_string(), ok })
-            .await?;
+        let outcome = self.submit_user(&Actor::admin(), UserOp::LoginAttempt { name: user.to_string(), ok }).await?;
         if !ok {
             if let Some(until) = outcome.get("locked_until").and_then(|v| v.as_i64()) {
                 return Err(locked_error(user, until));
@@ -217,9 +203,7 @@ impl Core {
     pub async fn user_list(&self, actor: &Actor) -> Result<Vec<UserInfo>> {
         actor.require(Permission::Administer)?;
         let rows: Vec<UserRow> =
-            sqlx::query_as(&format!("SELECT {USER_COLS} FROM users ORDER BY name"))
-                .fetch_all(&self.db().pool)
-                .await?;
+            sqlx::query_as(&format!("SELECT {USER_COLS} FROM users ORDER BY name")).fetch_all(&self.db().pool).await?;
         let now = self.clock().now_micros();
         rows.into_iter().map(|r| info(r, now)).collect()
     }
@@ -227,11 +211,10 @@ impl Core {
     /// One user (administrators only): `unknown_user`.
     pub async fn user_get(&self, actor: &Actor, name: &str) -> Result<UserInfo> {
         actor.require(Permission::Administer)?;
-        let row: Option<UserRow> =
-            sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE name = $1"))
-                .bind(name)
-                .fetch_optional(&self.db().pool)
-                .await?;
+        let row: Option<UserRow> = sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE name = $1"))
+            .bind(name)
+            .fetch_optional(&self.db().pool)
+            .await?;
         let row = row.ok_or_else(|| Error::new("unknown_user", format!("no user {name:?}")))?;
         info(row, self.clock().now_micros())
     }
@@ -241,8 +224,7 @@ impl Core {
         actor.require(Permission::Administer)?;
         let scopes = r.scopes.iter().map(|s| Scope::parse(s)).collect::<Result<Vec<_>>>()?;
         let hash = r.password.as_deref().map(hash_password).transpose()?;
-        self.submit_user(actor, UserOp::Add { name: r.name.clone(), role: r.role, scopes, hash })
-            .await?;
+        self.submit_user(actor, UserOp::Add { name: r.name.clone(), role: r.role, scopes, hash }).await?;
         self.user_get(actor, &r.name).await
     }
 

@@ -148,34 +148,44 @@ impl Core {
                  FROM audit_log ORDER BY chain, chain_seq",
             )
             .fetch(pool);
-            while let Some((id, at, actor, action, subject, detail, chain, seq, hash)) =
-                rows.try_next().await?
-            {
+            while let Some((id, at, actor, action, subject, detail, chain, seq, hash)) = rows.try_next().await? {
                 audit_records += 1;
-                let (prev_seq, prev) =
-                    audit_heads.remove(&chain).unwrap_or((0, GENESIS_HASH.to_string()));
+                let (prev_seq, prev) = audit_heads.remove(&chain).unwrap_or((0, GENESIS_HASH.to_string()));
                 let canonical = audit_canonical(id, at, &actor, &action, &subject, &detail, chain, seq);
                 let expect = chain_hash(&prev, canonical.as_bytes());
                 if seq != prev_seq + 1 {
-                    first(problem("audit_chain", "audit_log", id, format!("sequence gap: {prev_seq} then {seq}")), &mut problems);
+                    first(
+                        problem("audit_chain", "audit_log", id, format!("sequence gap: {prev_seq} then {seq}")),
+                        &mut problems,
+                    );
                 } else if expect != hash {
-                    first(problem("audit_chain", "audit_log", id, "hash does not match the record".into()), &mut problems);
+                    first(
+                        problem("audit_chain", "audit_log", id, "hash does not match the record".into()),
+                        &mut problems,
+                    );
                 }
                 audit_heads.insert(chain, (seq, hash));
             }
         }
 
         // Chain heads agree with the last rows.
-        let chains: Vec<(i64, i64, String, i64, String)> = sqlx::query_as(
-            "SELECT id, journal_seq, journal_head, audit_seq, audit_head FROM chains ORDER BY id",
-        )
-        .fetch_all(pool)
-        .await?;
+        let chains: Vec<(i64, i64, String, i64, String)> =
+            sqlx::query_as("SELECT id, journal_seq, journal_head, audit_seq, audit_head FROM chains ORDER BY id")
+                .fetch_all(pool)
+                .await?;
         for (id, js, jh, a_s, ah) in &chains {
             let (ls, lh) = heads.get(id).cloned().unwrap_or((0, GENESIS_HASH.into()));
             let (las, lah) = audit_heads.get(id).cloned().unwrap_or((0, GENESIS_HASH.into()));
             if (ls, &lh) != (*js, jh) || (las, &lah) != (*a_s, ah) {
-                first(problem("chain_head", "chains", *id, "head does not match the last chained row (rows removed or added?)".into()), &mut problems);
+                first(
+                    problem(
+                        "chain_head",
+                        "chains",
+                        *id,
+                        "head does not match the last chained row (rows removed or added?)".into(),
+                    ),
+                    &mut problems,
+                );
             }
         }
 
@@ -187,7 +197,10 @@ impl Core {
         for (i, (seq, at, heads_json, hash)) in anchors.iter().enumerate() {
             let expect = chain_hash(&prev, anchor_canonical(*seq, *at, heads_json).as_bytes());
             if *seq != i as i64 + 1 || expect != *hash {
-                first(problem("anchor_chain", "anchors", *seq, "anchor hash or sequence is wrong".into()), &mut problems);
+                first(
+                    problem("anchor_chain", "anchors", *seq, "anchor hash or sequence is wrong".into()),
+                    &mut problems,
+                );
             }
             prev = hash.clone();
             if let Ok(hs) = serde_json::from_str::<Vec<Head>>(heads_json) {
@@ -214,9 +227,7 @@ impl Core {
         .await?
         .into_iter()
         .collect();
-        let accts = sqlx::query("SELECT id, kind, normal, balance FROM accounts ORDER BY id")
-            .fetch_all(pool)
-            .await?;
+        let accts = sqlx::query("SELECT id, kind, normal, balance FROM accounts ORDER BY id").fetch_all(pool).await?;
         let mut totals: HashMap<String, i64> = HashMap::new();
         let mut payables = 0i64;
         for row in &accts {
@@ -226,10 +237,25 @@ impl Core {
             let balance: i64 = row.try_get(3)?;
             let sum = sums.get(&id).copied().unwrap_or(0);
             if balance != normal * sum {
-                first(problem("account_balance", "accounts", id, format!("balance {} but postings sum to {}", Money::from_fen(balance), Money::from_fen(normal * sum))), &mut problems);
+                first(
+                    problem(
+                        "account_balance",
+                        "accounts",
+                        id,
+                        format!(
+                            "balance {} but postings sum to {}",
+                            Money::from_fen(balance),
+                            Money::from_fen(normal * sum)
+                        ),
+                    ),
+                    &mut problems,
+                );
             }
             if kind == "card" && balance < 0 {
-                first(problem("negative_card", "accounts", id, format!("card balance {}", Money::from_fen(balance))), &mut problems);
+                first(
+                    problem("negative_card", "accounts", id, format!("card balance {}", Money::from_fen(balance))),
+                    &mut problems,
+                );
             }
             if kind == "merchant_payable" {
                 payables += balance.max(0);
@@ -277,11 +303,10 @@ impl Core {
         actor.require(Permission::Verify)?;
         let db = self.db();
         let mut tx = db.begin_write().await?;
-        let heads: Vec<(i64, i64, String, i64, String)> = sqlx::query_as(
-            "SELECT id, journal_seq, journal_head, audit_seq, audit_head FROM chains ORDER BY id",
-        )
-        .fetch_all(&mut *tx)
-        .await?;
+        let heads: Vec<(i64, i64, String, i64, String)> =
+            sqlx::query_as("SELECT id, journal_seq, journal_head, audit_seq, audit_head FROM chains ORDER BY id")
+                .fetch_all(&mut *tx)
+                .await?;
         let heads: Vec<Head> = heads
             .into_iter()
             .map(|(chain, journal_seq, journal_head, audit_seq, audit_head)| Head {
@@ -293,10 +318,12 @@ impl Core {
             })
             .collect();
         let heads_json = serde_json::to_string(&heads).map_err(crate::error::Error::internal)?;
-        let last: Option<(i64, String)> =
-            sqlx::query_as(&format!("SELECT seq, hash FROM anchors ORDER BY seq DESC LIMIT 1{}", db.backend.for_update()))
-                .fetch_optional(&mut *tx)
-                .await?;
+        let last: Option<(i64, String)> = sqlx::query_as(&format!(
+            "SELECT seq, hash FROM anchors ORDER BY seq DESC LIMIT 1{}",
+            db.backend.for_update()
+        ))
+        .fetch_optional(&mut *tx)
+        .await?;
         let (seq, prev) = last.map_or((1, GENESIS_HASH.to_string()), |(s, h)| (s + 1, h));
         let at = self.clock().now_micros();
         let hash = chain_hash(&prev, anchor_canonical(seq, at, &heads_json).as_bytes());
@@ -343,18 +370,28 @@ fn check_entry(
     let sum: i64 = e.postings.iter().map(|(_, a)| a).sum();
     if e.postings.len() < 2 || sum != 0 {
         first(
-            problem("entry_balance", "journal_entries", e.id, format!("{} postings summing to {}", e.postings.len(), Money::from_fen(sum))),
+            problem(
+                "entry_balance",
+                "journal_entries",
+                e.id,
+                format!("{} postings summing to {}", e.postings.len(), Money::from_fen(sum)),
+            ),
             problems,
         );
     }
     let (prev_seq, prev) = heads.remove(&e.chain).unwrap_or((0, GENESIS_HASH.to_string()));
-    let canonical = entry_canonical(
-        e.id, &e.kind, &e.reference, &e.actor, e.at, &e.memo, e.reverses, e.chain, e.seq, &e.postings,
-    );
+    let canonical =
+        entry_canonical(e.id, &e.kind, &e.reference, &e.actor, e.at, &e.memo, e.reverses, e.chain, e.seq, &e.postings);
     if e.seq != prev_seq + 1 {
-        first(problem("journal_chain", "journal_entries", e.id, format!("sequence gap: {prev_seq} then {}", e.seq)), problems);
+        first(
+            problem("journal_chain", "journal_entries", e.id, format!("sequence gap: {prev_seq} then {}", e.seq)),
+            problems,
+        );
     } else if chain_hash(&prev, canonical.as_bytes()) != e.hash {
-        first(problem("journal_chain", "journal_entries", e.id, "hash does not match the entry and its postings".into()), problems);
+        first(
+            problem("journal_chain", "journal_entries", e.id, "hash does not match the entry and its postings".into()),
+            problems,
+        );
     }
     heads.insert(e.chain, (e.seq, e.hash.clone()));
 }

@@ -8,8 +8,8 @@ use onecard::card_number::CardNumber;
 use onecard::money::Money;
 use onecard::types::{CardType, Category, Channel, CityTier, Funding, PayerType};
 use onecard::{
-    BatchIssueRequest, CardAction, CardActionRequest, Holder, IssueRequest, MallAddRequest,
-    MerchantAddRequest, TransferRequest,
+    BatchIssueRequest, CardAction, CardActionRequest, Holder, IssueRequest, MallAddRequest, MerchantAddRequest,
+    TransferRequest,
 };
 
 fn action(card: &CardNumber, action: CardAction) -> CardActionRequest {
@@ -272,11 +272,9 @@ async fn freeze_and_unfreeze(db: &TestDb) {
     assert_eq!(db.status(&card).await, "frozen");
     db.refused("card_frozen", db.core.pay(&db.admin, pay(&card, "1", shop, "fz-1"))).await;
     db.refused("card_frozen", db.core.top_up(&db.admin, topup(&card, "1", "fz-2"))).await;
-    let out =
-        TransferRequest { from: card.clone(), to: other.clone(), amount: m("1"), reference: "fz-3".into() };
+    let out = TransferRequest { from: card.clone(), to: other.clone(), amount: m("1"), reference: "fz-3".into() };
     db.refused("card_frozen", db.core.transfer(&db.admin, out)).await;
-    let inn =
-        TransferRequest { from: other.clone(), to: card.clone(), amount: m("1"), reference: "fz-4".into() };
+    let inn = TransferRequest { from: other.clone(), to: card.clone(), amount: m("1"), reference: "fz-4".into() };
     db.refused("card_frozen", db.core.transfer(&db.admin, inn)).await;
     db.refused("card_frozen", db.core.card_action(&db.admin, action(&card, CardAction::Freeze))).await;
     db.refused("card_frozen", db.core.card_action(&db.admin, action(&card, CardAction::Replace))).await;
@@ -293,11 +291,7 @@ async fn freeze_and_unfreeze(db: &TestDb) {
 async fn loss_reports_only_for_registered_cards(db: &TestDb) {
     let shop = db.shop().await;
     let anon = db.anon_card().await;
-    db.refused(
-        "loss_report_not_allowed",
-        db.core.card_action(&db.admin, action(&anon, CardAction::ReportLoss)),
-    )
-    .await;
+    db.refused("loss_report_not_allowed", db.core.card_action(&db.admin, action(&anon, CardAction::ReportLoss))).await;
     let reg = db.reg_card(1).await;
     db.load(&reg, "200").await;
     let ch = db.core.card_action(&db.admin, action(&reg, CardAction::ReportLoss)).await.unwrap();
@@ -305,8 +299,7 @@ async fn loss_reports_only_for_registered_cards(db: &TestDb) {
     assert_eq!(ch.balance, m("200.00"), "the balance is protected, not lost");
     db.refused("card_lost", db.core.pay(&db.admin, pay(&reg, "1", shop, "lost-1"))).await;
     db.refused("card_lost", db.core.top_up(&db.admin, topup(&reg, "1", "lost-2"))).await;
-    let inn =
-        TransferRequest { from: anon.clone(), to: reg.clone(), amount: m("1"), reference: "lost-3".into() };
+    let inn = TransferRequest { from: anon.clone(), to: reg.clone(), amount: m("1"), reference: "lost-3".into() };
     db.refused("card_lost", db.core.transfer(&db.admin, inn)).await;
     db.refused("card_lost", db.core.card_action(&db.admin, action(&reg, CardAction::ReportLoss))).await;
     db.refused("card_lost", db.core.card_action(&db.admin, action(&reg, CardAction::Freeze))).await;
@@ -336,9 +329,8 @@ async fn replace_moves_the_balance_in_one_entry_and_closes_the_old_card(db: &Tes
     assert_eq!(old_info.status.as_str(), "closed");
     assert_eq!(old_info.replaced_by.as_deref(), Some(new.as_str()));
     // Same member behind both cards.
-    let members = db
-        .scalar(&format!("SELECT COUNT(DISTINCT member_id) FROM cards WHERE number IN ('{old}', '{new}')"))
-        .await;
+    let members =
+        db.scalar(&format!("SELECT COUNT(DISTINCT member_id) FROM cards WHERE number IN ('{old}', '{new}')")).await;
     assert_eq!(members, 1);
     // The old card is dead; a refund of its purchase goes to the card that replaced it.
     db.refused("card_closed", db.core.pay(&db.admin, pay(&old, "1", shop, "rep-1"))).await;
@@ -352,11 +344,8 @@ async fn replace_moves_the_balance_in_one_entry_and_closes_the_old_card(db: &Tes
     let mut second = action(&old, CardAction::Replace);
     second.reference = Some("replace-again".into());
     db.refused("card_closed", db.core.card_action(&db.admin, second)).await;
-    let r = onecard::RefundRequest {
-        payment_id: p.payment_id.unwrap(),
-        amount: m("20"),
-        reference: "rep-refund".into(),
-    };
+    let r =
+        onecard::RefundRequest { payment_id: p.payment_id.unwrap(), amount: m("20"), reference: "rep-refund".into() };
     let mv = db.core.refund(&db.admin, r).await.unwrap();
     assert_eq!(mv.card, new.as_str());
     assert_eq!(db.balance(&new).await, m("270.00"));
@@ -375,11 +364,9 @@ async fn replace_moves_the_balance_in_one_entry_and_closes_the_old_card(db: &Tes
 async fn close_redeems_registered_cards_after_three_months(db: &TestDb) {
     let reg = db.reg_card(5).await;
     db.load(&reg, "200").await;
-    db.refused("redemption_not_allowed", db.core.card_action(&db.admin, action(&reg, CardAction::Close)))
-        .await;
+    db.refused("redemption_not_allowed", db.core.card_action(&db.admin, action(&reg, CardAction::Close))).await;
     let almost = db.core_at("2026-05-31T23:59:00+08:00").await;
-    db.refused("redemption_not_allowed", almost.card_action(&db.admin, action(&reg, CardAction::Close)))
-        .await;
+    db.refused("redemption_not_allowed", almost.card_action(&db.admin, action(&reg, CardAction::Close))).await;
     let later = db.core_at("2026-06-01T09:00:00+08:00").await;
     let custody_before = db.scalar("SELECT balance FROM accounts WHERE kind = 'reserve_custody'").await;
     let ch = later.card_action(&db.admin, action(&reg, CardAction::Close)).await.unwrap();
@@ -401,8 +388,7 @@ async fn close_redeems_registered_cards_after_three_months(db: &TestDb) {
     let anon = db.anon_card().await;
     db.load(&anon, "10").await;
     let much_later = db.core_at("2027-01-01T10:00:00+08:00").await;
-    db.refused("redemption_not_allowed", much_later.card_action(&db.admin, action(&anon, CardAction::Close)))
-        .await;
+    db.refused("redemption_not_allowed", much_later.card_action(&db.admin, action(&anon, CardAction::Close))).await;
     // With nothing on it, an anonymous card can simply be closed.
     let empty = db.anon_card().await;
     let ch = db.core.card_action(&db.admin, action(&empty, CardAction::Close)).await.unwrap();
@@ -425,8 +411,7 @@ async fn expired_anonymous_cards_keep_their_balance_and_can_be_extended(db: &Tes
     assert_eq!(info.balance, m("79.00"), "never confiscated");
     db.refused("card_expired", later.pay(&db.admin, pay(&card, "1", shop, "exp-1"))).await;
     db.refused("card_expired", later.top_up(&db.admin, topup(&card, "1", "exp-2"))).await;
-    let tr =
-        TransferRequest { from: card.clone(), to: other.clone(), amount: m("1"), reference: "exp-3".into() };
+    let tr = TransferRequest { from: card.clone(), to: other.clone(), amount: m("1"), reference: "exp-3".into() };
     db.refused("card_expired", later.transfer(&db.admin, tr)).await;
     let ch = later.card_action(&db.admin, action(&card, CardAction::Extend)).await.unwrap();
     assert_eq!(ch.expires_on.as_deref(), Some("2032-03-02"));

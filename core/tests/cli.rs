@@ -62,10 +62,7 @@ fn movement(v: &Value, balance: &str, replayed: bool) -> i64 {
 async fn every_command_prints_its_json_shape(db: &TestDb) {
     let v = ok(db, &["init", "--sandbox"]);
     assert_eq!((v["initialized"].as_bool(), v["sandbox"].as_bool()), (Some(true), Some(true)), "{v}");
-    let v = ok(
-        db,
-        &["mall", "add", "--code", "SH01", "--name", "上海奥莱", "--region", "east", "--city-tier", "1"],
-    );
+    let v = ok(db, &["mall", "add", "--code", "SH01", "--name", "上海奥莱", "--region", "east", "--city-tier", "1"]);
     assert_eq!(
         (v["mall"].as_str(), v["city_tier"].as_i64(), v["region_created"].as_bool()),
         (Some("SH01"), Some(1), Some(true))
@@ -83,10 +80,7 @@ async fn every_command_prints_its_json_shape(db: &TestDb) {
     assert_eq!(money(&v["balance"]), "0.00");
     assert_eq!(v["expires_on"], "2029-03-01");
     let (idn, ph, nm) = (id_number(5), phone(5), name(5));
-    let v = ok(
-        db,
-        &["card", "issue", "--type", "cobrand", "--holder-name", &nm, "--id-number", &idn, "--phone", &ph],
-    );
+    let v = ok(db, &["card", "issue", "--type", "cobrand", "--holder-name", &nm, "--id-number", &idn, "--phone", &ph]);
     let reg = card_number(&v["card"]);
     assert_eq!(v["registered"], true);
     assert_eq!(v["expires_on"], Value::Null);
@@ -128,39 +122,12 @@ async fn every_command_prints_its_json_shape(db: &TestDb) {
     assert_eq!(movement(&again, "100.00", true), topup_entry);
     ok(
         db,
-        &[
-            "topup",
-            &anon,
-            "200.5",
-            "--channel",
-            "cash",
-            "--ref",
-            "t2",
-            "--payer-type",
-            "company",
-            "--funding",
-            "debit",
-        ],
+        &["topup", &anon, "200.5", "--channel", "cash", "--ref", "t2", "--payer-type", "company", "--funding", "debit"],
     );
-    let v = ok(
-        db,
-        &[
-            "pay",
-            &reg,
-            "30",
-            "--merchant",
-            &shop,
-            "--medium",
-            "nfc",
-            "--ref",
-            "p1",
-            "--checkout-seconds",
-            "70",
-        ],
-    );
+    let v =
+        ok(db, &["pay", &reg, "30", "--merchant", &shop, "--medium", "nfc", "--ref", "p1", "--checkout-seconds", "70"]);
     movement(&v, "70.00", false);
-    let payment =
-        v["payment_id"].as_i64().unwrap_or_else(|| panic!("pay returns payment_id: {v}")).to_string();
+    let payment = v["payment_id"].as_i64().unwrap_or_else(|| panic!("pay returns payment_id: {v}")).to_string();
     let v = ok(db, &["refund", &payment, "10", "--ref", "r1"]);
     movement(&v, "80.00", false);
     let v = ok(db, &["transfer", &reg, &anon, "5", "--ref", "x1"]);
@@ -221,10 +188,8 @@ async fn every_command_prints_its_json_shape(db: &TestDb) {
     );
     assert_eq!(batch_card["replayed"], true);
     ok(db, &["topup", &virt, "20", "--channel", "alipay", "--ref", "t3"]);
-    let v = ok(
-        db,
-        &["pay", &virt, "1", "--merchant", &shop, "--medium", "qr", "--qr-payload", &payload, "--ref", "q1"],
-    );
+    let v =
+        ok(db, &["pay", &virt, "1", "--merchant", &shop, "--medium", "qr", "--qr-payload", &payload, "--ref", "q1"]);
     movement(&v, "19.00", false);
 
     // Card service commands.
@@ -242,8 +207,7 @@ async fn every_command_prints_its_json_shape(db: &TestDb) {
         (money(&v["moved"]), v["status"].as_str(), v["replayed"].as_bool()),
         ("80.00".into(), Some("closed"), Some(false))
     );
-    let (code, out, err) =
-        db.cli_at("2026-06-01T10:00:00+08:00", &["card", "close", &new, "--reason", "moving away"]);
+    let (code, out, err) = db.cli_at("2026-06-01T10:00:00+08:00", &["card", "close", &new, "--reason", "moving away"]);
     assert_eq!(code, 0, "{out} {err}");
     let v = one_object(&out);
     assert_eq!((money(&v["moved"]), v["status"].as_str()), ("80.00".into(), Some("closed")));
@@ -275,12 +239,7 @@ async fn failures_print_one_error_object(db: &TestDb) {
     // `-1` is a value (an amount to refuse), not a flag.
     let msg = fails(db, &["topup", c, "-1", "--channel", "cash", "--ref", "neg"], "invalid_amount", 1);
     assert!(msg.contains("greater than zero"), "{msg}");
-    fails(
-        db,
-        &["pay", c, "-0.5", "--merchant", &shop, "--medium", "nfc", "--ref", "neg2"],
-        "invalid_amount",
-        1,
-    );
+    fails(db, &["pay", c, "-0.5", "--merchant", &shop, "--medium", "nfc", "--ref", "neg2"], "invalid_amount", 1);
     for bad in ["0", "1e3", "１００", "100.001", "", " 100", "NaN", "10000000000.01"] {
         fails(db, &["topup", c, bad, "--channel", "cash", "--ref", "bad"], "invalid_amount", 1);
     }
@@ -291,18 +250,8 @@ async fn failures_print_one_error_object(db: &TestDb) {
     fails(db, &["topup", &wrong, "1", "--channel", "cash", "--ref", "w"], "invalid_card_number", 1);
     fails(db, &["card", "show", common::unknown_card().as_str()], "card_not_found", 1);
     // Domain refusals.
-    fails(
-        db,
-        &["pay", c, "1", "--merchant", &shop, "--medium", "nfc", "--ref", "nf"],
-        "insufficient_funds",
-        1,
-    );
-    fails(
-        db,
-        &["pay", c, "1", "--merchant", "999999", "--medium", "nfc", "--ref", "nm"],
-        "merchant_not_found",
-        1,
-    );
+    fails(db, &["pay", c, "1", "--merchant", &shop, "--medium", "nfc", "--ref", "nf"], "insufficient_funds", 1);
+    fails(db, &["pay", c, "1", "--merchant", "999999", "--medium", "nfc", "--ref", "nm"], "merchant_not_found", 1);
     fails(db, &["pay", c, "1", "--merchant", "-1", "--medium", "nfc", "--ref", "nm"], "invalid_argument", 1);
     fails(db, &["topup", c, "1000.01", "--channel", "cash", "--ref", "cap"], "balance_cap_exceeded", 1);
     fails(
@@ -380,8 +329,7 @@ fn init_sandbox_key_file_and_clock_sqlite() {
     let (code, out, _) = run_cli(&["--db", &prod, "--json", "init"], &[key_env]);
     assert_eq!(code, 0, "{out}");
     assert_eq!(one_object(&out)["sandbox"], false);
-    let (code, out, _) =
-        run_cli(&["--db", &prod, "--json", "card", "issue", "--type", "virtual"], &[key_env, now[0]]);
+    let (code, out, _) = run_cli(&["--db", &prod, "--json", "card", "issue", "--type", "virtual"], &[key_env, now[0]]);
     assert_eq!(code, 1);
     assert_eq!(one_object(&out)["error"]["code"], "clock_override_refused");
     let (code, out, _) = run_cli(&["--db", &prod, "--json", "init", "--sandbox"], &[key_env]);

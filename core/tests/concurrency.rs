@@ -85,9 +85,8 @@ async fn sixty_four_concurrent_purchases_never_overdraw(db: &TestDb) {
     assert_eq!(afters.len(), 50);
     assert_eq!(afters.iter().min(), Some(&0));
     assert_eq!(afters.iter().max(), Some(&98_000));
-    let owed = db
-        .scalar(&format!("SELECT balance FROM accounts WHERE kind = 'merchant_payable' AND owner = '{shop}'"))
-        .await;
+    let owed =
+        db.scalar(&format!("SELECT balance FROM accounts WHERE kind = 'merchant_payable' AND owner = '{shop}'")).await;
     assert_eq!(owed, 100_000);
     let hist = db.core.card_history(&db.admin, &card).await.unwrap();
     let purchases: Vec<_> = hist.iter().filter(|h| h.kind == "purchase").collect();
@@ -128,8 +127,7 @@ async fn concurrent_duplicate_refs_make_one_movement(db: &TestDb) {
         async move { core.top_up(&admin, topup(&card, "100", "dup-topup")).await }
     })
     .await;
-    let mvs: Vec<&Movement> =
-        results.iter().map(|r| r.as_ref().expect("duplicates are replays, not errors")).collect();
+    let mvs: Vec<&Movement> = results.iter().map(|r| r.as_ref().expect("duplicates are replays, not errors")).collect();
     assert_eq!(mvs.iter().filter(|mv| !mv.replayed).count(), 1, "exactly one request moved money");
     assert!(mvs.iter().all(|mv| mv.entry_id == mvs[0].entry_id && mv.balance_after == m("100.00")));
     assert_eq!(db.scalar("SELECT COUNT(*) FROM journal_entries WHERE ref = 'dup-topup'").await, 1);
@@ -157,8 +155,7 @@ async fn concurrent_refunds_never_exceed_the_purchase(db: &TestDb) {
     let pid = p.payment_id.unwrap();
     let cs = cores(db, 4).await;
     let results = race(&cs, 12, |i, core, admin| async move {
-        core.refund(&admin, RefundRequest { payment_id: pid, amount: m("30"), reference: format!("cr-{i}") })
-            .await
+        core.refund(&admin, RefundRequest { payment_id: pid, amount: m("30"), reference: format!("cr-{i}") }).await
     })
     .await;
     let ok = results.iter().filter(|r| r.is_ok()).count();
@@ -176,11 +173,8 @@ async fn concurrent_reversals_reverse_once(db: &TestDb) {
     let cs = cores(db, 4).await;
     let entry = t.entry_id;
     let results = race(&cs, 8, |i, core, admin| async move {
-        core.reverse(
-            &admin,
-            ReverseRequest { entry_id: entry, reason: "twice?".into(), reference: format!("rv-{i}") },
-        )
-        .await
+        core.reverse(&admin, ReverseRequest { entry_id: entry, reason: "twice?".into(), reference: format!("rv-{i}") })
+            .await
     })
     .await;
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
@@ -200,17 +194,10 @@ async fn refunds_and_a_reversal_of_one_purchase_exclude_each_other(db: &TestDb) 
     let cs = cores(db, 4).await;
     let results = race(&cs, 9, |i, core, admin| async move {
         if i == 4 {
-            core.reverse(
-                &admin,
-                ReverseRequest { entry_id: entry, reason: "void".into(), reference: "rr-rev".into() },
-            )
-            .await
+            core.reverse(&admin, ReverseRequest { entry_id: entry, reason: "void".into(), reference: "rr-rev".into() })
+                .await
         } else {
-            core.refund(
-                &admin,
-                RefundRequest { payment_id: pid, amount: m("1"), reference: format!("rr-{i}") },
-            )
-            .await
+            core.refund(&admin, RefundRequest { payment_id: pid, amount: m("1"), reference: format!("rr-{i}") }).await
         }
     })
     .await;
@@ -239,8 +226,7 @@ async fn opposite_transfers_neither_deadlock_nor_lose_money(db: &TestDb) {
     let results = race(&cs, 40, |i, core, admin| {
         let (from, to) = if i % 2 == 0 { (a.clone(), b.clone()) } else { (b.clone(), a.clone()) };
         async move {
-            core.transfer(&admin, TransferRequest { from, to, amount: m("10"), reference: format!("ot-{i}") })
-                .await
+            core.transfer(&admin, TransferRequest { from, to, amount: m("10"), reference: format!("ot-{i}") }).await
         }
     })
     .await;

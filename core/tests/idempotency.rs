@@ -47,8 +47,7 @@ async fn every_movement_replays_and_conflicts(db: &TestDb) {
 
     // refund
     let pid = first.payment_id.unwrap();
-    let rf =
-        |amount: &str| RefundRequest { payment_id: pid, amount: m(amount), reference: "idem-refund".into() };
+    let rf = |amount: &str| RefundRequest { payment_id: pid, amount: m(amount), reference: "idem-refund".into() };
     let first = db.core.refund(&db.admin, rf("5")).await.unwrap();
     let before = db.digest().await;
     let again = db.core.refund(&db.admin, rf("5")).await.unwrap();
@@ -106,8 +105,7 @@ async fn replace_and_close_replay_under_their_reference(db: &TestDb) {
     assert!(again.replayed && !first.replayed);
     assert_eq!(again.new_card, first.new_card);
     assert_eq!(again.entry_id, first.entry_id);
-    db.refused("conflict", db.core.card_action(&db.admin, act(&b, CardAction::Replace, "idem-replace")))
-        .await;
+    db.refused("conflict", db.core.card_action(&db.admin, act(&b, CardAction::Replace, "idem-replace"))).await;
 
     let later = db.core_at("2026-07-01T10:00:00+08:00").await;
     let new = common::cn(first.new_card.as_deref().unwrap());
@@ -129,12 +127,7 @@ async fn replay_survives_later_state_changes(db: &TestDb) {
     db.core
         .card_action(
             &db.admin,
-            CardActionRequest {
-                card: card.clone(),
-                action: CardAction::Freeze,
-                reason: None,
-                reference: None,
-            },
+            CardActionRequest { card: card.clone(), action: CardAction::Freeze, reason: None, reference: None },
         )
         .await
         .unwrap();

@@ -124,21 +124,19 @@ async fn money_is_integer_fen_in_sql(db: &TestDb) {
     let mv = db.core.top_up(&db.admin, topup(&card, "100.5", "fen-1")).await.unwrap();
     assert_eq!(mv.balance_after.to_decimal().to_string(), "100.50");
     assert_eq!(mv.amount.to_string(), "100.50");
-    let mut amounts: Vec<i64> =
-        sqlx::query_scalar("SELECT amount FROM postings WHERE entry_id = $1 ORDER BY amount")
-            .bind(mv.entry_id)
-            .fetch_all(db.raw())
-            .await
-            .unwrap();
+    let mut amounts: Vec<i64> = sqlx::query_scalar("SELECT amount FROM postings WHERE entry_id = $1 ORDER BY amount")
+        .bind(mv.entry_id)
+        .fetch_all(db.raw())
+        .await
+        .unwrap();
     amounts.sort_unstable();
     assert_eq!(amounts, vec![-10_050, 10_050]);
-    let bal: i64 = sqlx::query_scalar(
-        "SELECT a.balance FROM accounts a JOIN cards c ON c.account_id = a.id WHERE c.number = $1",
-    )
-    .bind(card.as_str().to_string())
-    .fetch_one(db.raw())
-    .await
-    .unwrap();
+    let bal: i64 =
+        sqlx::query_scalar("SELECT a.balance FROM accounts a JOIN cards c ON c.account_id = a.id WHERE c.number = $1")
+            .bind(card.as_str().to_string())
+            .fetch_one(db.raw())
+            .await
+            .unwrap();
     assert_eq!(bal, 10_050);
     let topup_amount = db.scalar("SELECT amount FROM topups").await;
     assert_eq!(topup_amount, 10_050);
@@ -178,8 +176,7 @@ async fn unknown_valid_card_is_not_found(db: &TestDb) {
     db.refused("card_not_found", db.core.card_history(&db.admin, &ghost)).await;
     db.refused("card_not_found", db.core.top_up(&db.admin, topup(&ghost, "10", "nf-1"))).await;
     db.refused("card_not_found", db.core.pay(&db.admin, pay(&ghost, "10", shop, "nf-2"))).await;
-    let to_ghost =
-        TransferRequest { from: known.clone(), to: ghost.clone(), amount: m("1"), reference: "nf-3".into() };
+    let to_ghost = TransferRequest { from: known.clone(), to: ghost.clone(), amount: m("1"), reference: "nf-3".into() };
     db.refused("card_not_found", db.core.transfer(&db.admin, to_ghost)).await;
     let from_ghost =
         TransferRequest { from: ghost.clone(), to: known.clone(), amount: m("1"), reference: "nf-4".into() };
@@ -231,12 +228,7 @@ async fn card_numbers_are_never_reused(db: &TestDb) {
         .core
         .card_action(
             &db.admin,
-            CardActionRequest {
-                card: old.clone(),
-                action: CardAction::Replace,
-                reason: None,
-                reference: None,
-            },
+            CardActionRequest { card: old.clone(), action: CardAction::Replace, reason: None, reference: None },
         )
         .await
         .unwrap();

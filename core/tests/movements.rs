@@ -101,9 +101,8 @@ async fn purchases_record_medium_and_checkout_seconds(db: &TestDb) {
         db.refused("invalid_checkout_seconds", db.core.pay(&db.admin, r)).await;
     }
     // The merchant is owed what was paid.
-    let owed = db
-        .scalar(&format!("SELECT balance FROM accounts WHERE kind = 'merchant_payable' AND owner = '{shop}'"))
-        .await;
+    let owed =
+        db.scalar(&format!("SELECT balance FROM accounts WHERE kind = 'merchant_payable' AND owner = '{shop}'")).await;
     assert_eq!(owed, 4 * 1230 + 100);
 }
 
@@ -165,10 +164,8 @@ async fn partial_and_full_refunds_back_to_the_card(db: &TestDb) {
     db.refused("refund_exceeds_purchase", db.core.refund(&db.admin, refund(pid, "0.01", "rf-4"))).await;
     assert_eq!(db.scalar(&format!("SELECT refunded FROM payments WHERE id = {pid}")).await, 10_000);
     assert_eq!(
-        db.scalar(&format!(
-            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM refunds WHERE payment_id = {pid}"
-        ))
-        .await,
+        db.scalar(&format!("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM refunds WHERE payment_id = {pid}"))
+            .await,
         10_000
     );
     db.refused("payment_not_found", db.core.refund(&db.admin, refund(987_654, "1", "rf-5"))).await;
@@ -177,12 +174,7 @@ async fn partial_and_full_refunds_back_to_the_card(db: &TestDb) {
     db.core
         .card_action(
             &db.admin,
-            CardActionRequest {
-                card: card.clone(),
-                action: CardAction::Freeze,
-                reason: None,
-                reference: None,
-            },
+            CardActionRequest { card: card.clone(), action: CardAction::Freeze, reason: None, reference: None },
         )
         .await
         .unwrap();
@@ -206,12 +198,7 @@ async fn transfers_between_cards(db: &TestDb) {
     db.core
         .card_action(
             &db.admin,
-            CardActionRequest {
-                card: closed.clone(),
-                action: CardAction::Close,
-                reason: None,
-                reference: None,
-            },
+            CardActionRequest { card: closed.clone(), action: CardAction::Close, reason: None, reference: None },
         )
         .await
         .unwrap();
@@ -243,34 +230,27 @@ async fn reversals_happen_once_and_need_a_reason(db: &TestDb) {
     assert_eq!(rv.reverses, Some(p.entry_id));
     assert_eq!(rv.balance_after, m("200.00"));
     assert_eq!(rv.card, card.as_str());
-    let (rev, memo): (Option<i64>, String) =
-        sqlx::query_as("SELECT reverses, memo FROM journal_entries WHERE id = $1")
-            .bind(rv.entry_id)
-            .fetch_one(db.raw())
-            .await
-            .unwrap();
+    let (rev, memo): (Option<i64>, String) = sqlx::query_as("SELECT reverses, memo FROM journal_entries WHERE id = $1")
+        .bind(rv.entry_id)
+        .fetch_one(db.raw())
+        .await
+        .unwrap();
     assert_eq!((rev, memo.as_str()), (Some(p.entry_id), "till double-charged"));
     db.refused("already_reversed", db.core.reverse(&db.admin, reverse(p.entry_id, "again", "rv-3"))).await;
-    db.refused("not_reversible", db.core.reverse(&db.admin, reverse(rv.entry_id, "undo the undo", "rv-4")))
-        .await;
+    db.refused("not_reversible", db.core.reverse(&db.admin, reverse(rv.entry_id, "undo the undo", "rv-4"))).await;
     // A reversed payment cannot be refunded.
-    db.refused("payment_reversed", db.core.refund(&db.admin, refund(p.payment_id.unwrap(), "1", "rv-5")))
-        .await;
+    db.refused("payment_reversed", db.core.refund(&db.admin, refund(p.payment_id.unwrap(), "1", "rv-5"))).await;
     // A purchase with refunds: reverse the refunds first.
     let p2 = db.core.pay(&db.admin, pay(&card, "60", shop, "rv-p2")).await.unwrap();
     let r = db.core.refund(&db.admin, refund(p2.payment_id.unwrap(), "60", "rv-r")).await.unwrap();
     db.refused("payment_has_refunds", db.core.reverse(&db.admin, reverse(p2.entry_id, "x", "rv-6"))).await;
     // Reversing the refund makes the payment refundable again.
     db.core.reverse(&db.admin, reverse(r.entry_id, "refund in error", "rv-7")).await.unwrap();
-    assert_eq!(
-        db.scalar(&format!("SELECT refunded FROM payments WHERE id = {}", p2.payment_id.unwrap())).await,
-        0
-    );
+    assert_eq!(db.scalar(&format!("SELECT refunded FROM payments WHERE id = {}", p2.payment_id.unwrap())).await, 0);
     db.core.refund(&db.admin, refund(p2.payment_id.unwrap(), "10", "rv-8")).await.unwrap();
     // Reversing the top-up would overdraw the card now: refused.
     assert_eq!(db.balance(&card).await, m("150.00"));
-    db.refused("insufficient_funds", db.core.reverse(&db.admin, reverse(t.entry_id, "wrong card", "rv-9")))
-        .await;
+    db.refused("insufficient_funds", db.core.reverse(&db.admin, reverse(t.entry_id, "wrong card", "rv-9"))).await;
     db.assert_verified().await;
 }
 
@@ -287,12 +267,8 @@ async fn history_shows_every_change_with_its_balance_after(db: &TestDb) {
     // Reported like the transfer it undoes: the paying card first, the other as to_card.
     assert_eq!((rv.card.as_str(), rv.balance_after), (a.as_str(), m("80.00")));
     assert_eq!((rv.to_card.as_deref(), rv.to_balance_after), (Some(b.as_str()), Some(Money::ZERO)));
-    let act = |c: &CardNumber, a| CardActionRequest {
-        card: c.clone(),
-        action: a,
-        reason: Some("r".into()),
-        reference: None,
-    };
+    let act =
+        |c: &CardNumber, a| CardActionRequest { card: c.clone(), action: a, reason: Some("r".into()), reference: None };
     db.core.card_action(&db.admin, act(&a, CardAction::Freeze)).await.unwrap();
     db.core.card_action(&db.admin, act(&a, CardAction::Unfreeze)).await.unwrap();
     db.core.card_action(&db.admin, act(&a, CardAction::Extend)).await.unwrap();
@@ -300,10 +276,8 @@ async fn history_shows_every_change_with_its_balance_after(db: &TestDb) {
     let _ = db.core.pay(&db.admin, pay(&a, "1000", shop, "h-6")).await.unwrap_err();
 
     let hist = db.core.card_history(&db.admin, &a).await.unwrap();
-    let got: Vec<(i64, &str, String, String)> = hist
-        .iter()
-        .map(|h| (h.seq, h.kind.as_str(), h.amount.to_string(), h.balance_after.to_string()))
-        .collect();
+    let got: Vec<(i64, &str, String, String)> =
+        hist.iter().map(|h| (h.seq, h.kind.as_str(), h.amount.to_string(), h.balance_after.to_string())).collect();
     let want: Vec<(i64, &str, String, String)> = [
         ("issue", "0.00", "0.00"),
         ("top_up", "100.00", "100.00"),
@@ -323,12 +297,8 @@ async fn history_shows_every_change_with_its_balance_after(db: &TestDb) {
     assert!(hist.iter().all(|h| h.actor == "admin"));
     assert!(hist[1].entry_id.is_some() && hist[6].entry_id.is_none());
     let hist_b = db.core.card_history(&db.admin, &b).await.unwrap();
-    let got_b: Vec<(&str, String)> =
-        hist_b.iter().map(|h| (h.kind.as_str(), h.balance_after.to_string())).collect();
-    assert_eq!(
-        got_b,
-        [("issue", "0.00".to_string()), ("transfer_in", "20.00".into()), ("reversal", "0.00".into())]
-    );
+    let got_b: Vec<(&str, String)> = hist_b.iter().map(|h| (h.kind.as_str(), h.balance_after.to_string())).collect();
+    assert_eq!(got_b, [("issue", "0.00".to_string()), ("transfer_in", "20.00".into()), ("reversal", "0.00".into())]);
     // The history agrees with the balance.
     assert_eq!(hist.last().unwrap().balance_after, db.balance(&a).await);
 }

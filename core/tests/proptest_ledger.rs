@@ -169,14 +169,7 @@ impl Model {
         for (c, d) in &effects {
             self.balance[*c] += d;
         }
-        self.entries.push(Entry {
-            id,
-            reversible: true,
-            reversed: false,
-            effects,
-            purchase: None,
-            refund: None,
-        });
+        self.entries.push(Entry { id, reversible: true, reversed: false, effects, purchase: None, refund: None });
         self.entries.last_mut().unwrap()
     }
 }
@@ -205,21 +198,12 @@ fn reference() -> String {
 /// Rows that any accepted change adds to; a refusal must leave them all as they were.
 async fn footprint(db: &TestDb) -> Vec<i64> {
     let mut v = Vec::new();
-    for t in [
-        "journal_entries",
-        "postings",
-        "card_activities",
-        "idempotency",
-        "audit_log",
-        "payments",
-        "refunds",
-        "topups",
-    ] {
+    for t in
+        ["journal_entries", "postings", "card_activities", "idempotency", "audit_log", "payments", "refunds", "topups"]
+    {
         v.push(db.scalar(&format!("SELECT COUNT(*) FROM {t}")).await);
     }
-    v.push(
-        db.scalar("SELECT CAST(COALESCE(SUM(balance), 0) AS BIGINT) FROM accounts WHERE kind = 'card'").await,
-    );
+    v.push(db.scalar("SELECT CAST(COALESCE(SUM(balance), 0) AS BIGINT) FROM accounts WHERE kind = 'card'").await);
     v.push(db.scalar("SELECT COUNT(*) FROM cards WHERE status = 'frozen'").await);
     v
 }
@@ -284,12 +268,9 @@ async fn run_case(db: &TestDb, shops: &[i64; 2], seen: &Seen, steps: &[Step]) ->
                 .map(|mv| Some((mv.entry_id, mv.payment_id))),
             Step::Refund { payment, fen } => {
                 let p = &model.payments[payment % model.payments.len()];
-                c.refund(
-                    a,
-                    RefundRequest { payment_id: p.id, amount: Money::from_fen(fen), reference: reference() },
-                )
-                .await
-                .map(|mv| Some((mv.entry_id, None)))
+                c.refund(a, RefundRequest { payment_id: p.id, amount: Money::from_fen(fen), reference: reference() })
+                    .await
+                    .map(|mv| Some((mv.entry_id, None)))
             }
             Step::Transfer { from, to, fen } => c
                 .transfer(
@@ -305,32 +286,21 @@ async fn run_case(db: &TestDb, shops: &[i64; 2], seen: &Seen, steps: &[Step]) ->
                 .map(|mv| Some((mv.entry_id, None))),
             Step::Reverse { entry } => {
                 let e = &model.entries[entry % model.entries.len()];
-                c.reverse(
-                    a,
-                    ReverseRequest { entry_id: e.id, reason: "property test".into(), reference: reference() },
-                )
-                .await
-                .map(|mv| Some((mv.entry_id, None)))
+                c.reverse(a, ReverseRequest { entry_id: e.id, reason: "property test".into(), reference: reference() })
+                    .await
+                    .map(|mv| Some((mv.entry_id, None)))
             }
             Step::Freeze { card } | Step::Unfreeze { card } => {
-                let action =
-                    if matches!(s, Step::Freeze { .. }) { CardAction::Freeze } else { CardAction::Unfreeze };
-                c.card_action(
-                    a,
-                    CardActionRequest { card: cards[card].clone(), action, reason: None, reference: None },
-                )
-                .await
-                .map(|_| None)
+                let action = if matches!(s, Step::Freeze { .. }) { CardAction::Freeze } else { CardAction::Unfreeze };
+                c.card_action(a, CardActionRequest { card: cards[card].clone(), action, reason: None, reference: None })
+                    .await
+                    .map(|_| None)
             }
         };
         match (&want, &got) {
             (Ok(()), Ok(_)) => {}
             (Err(code), Err(e)) if e.code == *code => {}
-            _ => {
-                return Err(format!(
-                    "step {i} {s:?}: model says {want:?}, core says {got:?}; model {model:?}"
-                ))
-            }
+            _ => return Err(format!("step {i} {s:?}: model says {want:?}, core says {got:?}; model {model:?}")),
         }
         let answer = match &want {
             Ok(()) => "ok",
@@ -406,11 +376,7 @@ async fn run_case(db: &TestDb, shops: &[i64; 2], seen: &Seen, steps: &[Step]) ->
         let last = hist.last().map_or(0, |h| h.balance_after.fen());
         ensure!(last == model.balance[k], "card {k}: history ends at {last}, model {}", model.balance[k]);
         let sum: i64 = hist.iter().map(|h| h.amount.fen()).sum();
-        ensure!(
-            sum == model.balance[k],
-            "card {k}: history amounts sum to {sum}, model {}",
-            model.balance[k]
-        );
+        ensure!(sum == model.balance[k], "card {k}: history amounts sum to {sum}, model {}", model.balance[k]);
     }
     Ok(())
 }
@@ -427,9 +393,8 @@ fn run(backend: Backend) {
     let config = Config { cases: 32, max_shrink_iters: 200, failure_persistence: None, ..Config::default() };
     let mut runner = TestRunner::new(config);
     let strategy = proptest::collection::vec(step(), 1..40);
-    let result = runner.run(&strategy, |steps| {
-        rt.block_on(run_case(&db, &shops, &seen, &steps)).map_err(TestCaseError::fail)
-    });
+    let result =
+        runner.run(&strategy, |steps| rt.block_on(run_case(&db, &shops, &seen, &steps)).map_err(TestCaseError::fail));
     if let Err(e) = result {
         panic!("{e}");
     }
@@ -438,13 +403,9 @@ fn run(backend: Backend) {
     for k in ["top_up", "pay", "refund", "transfer", "reverse", "freeze", "unfreeze"] {
         assert!(seen.contains_key(&format!("{k} ok")), "no accepted {k} in the run: {seen:?}");
     }
-    for k in [
-        "balance_cap_exceeded",
-        "insufficient_funds",
-        "card_frozen",
-        "refund_exceeds_purchase",
-        "already_reversed",
-    ] {
+    for k in
+        ["balance_cap_exceeded", "insufficient_funds", "card_frozen", "refund_exceeds_purchase", "already_reversed"]
+    {
         assert!(seen.keys().any(|s| s.ends_with(k)), "no {k} refusal in the run: {seen:?}");
     }
     rt.block_on(db.cleanup());

@@ -11,8 +11,8 @@ use onecard::error::Result;
 use onecard::money::Money;
 use onecard::types::{CardType, Category, Channel, CityTier, Funding, PayerType, Role};
 use onecard::{
-    BatchIssueRequest, CardAction, CardActionRequest, IssueRequest, MallAddRequest, MerchantAddRequest,
-    RefundRequest, ReverseRequest, TransferRequest, UserAddRequest,
+    BatchIssueRequest, CardAction, CardActionRequest, IssueRequest, MallAddRequest, MerchantAddRequest, RefundRequest,
+    ReverseRequest, TransferRequest, UserAddRequest,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,8 +67,7 @@ fn allowed(role: Role, op: Op) -> bool {
     match role {
         Role::Admin => true,
         Role::Operator => {
-            [TopUp, Pay, Refund, Transfer, Issue, BatchIssue, ServiceCard].contains(&op)
-                || reads.contains(&op)
+            [TopUp, Pay, Refund, Transfer, Issue, BatchIssue, ServiceCard].contains(&op) || reads.contains(&op)
         }
         Role::Finance => [Reverse, Verify, Anchor].contains(&op) || reads.contains(&op),
         Role::Auditor => [Verify, Anchor].contains(&op) || reads.contains(&op),
@@ -105,10 +104,9 @@ async fn attempt(db: &TestDb, actor: &Actor, op: Op, shop: i64, p: &Prep, n: usi
     match op {
         Op::TopUp => c.top_up(actor, topup(&p.card, "1", &r)).await.map(drop),
         Op::Pay => c.pay(actor, pay(&p.card, "1", shop, &r)).await.map(drop),
-        Op::Refund => c
-            .refund(actor, RefundRequest { payment_id: p.payment, amount: m("1"), reference: r })
-            .await
-            .map(drop),
+        Op::Refund => {
+            c.refund(actor, RefundRequest { payment_id: p.payment, amount: m("1"), reference: r }).await.map(drop)
+        }
         Op::Transfer => c
             .transfer(
                 actor,
@@ -116,10 +114,9 @@ async fn attempt(db: &TestDb, actor: &Actor, op: Op, shop: i64, p: &Prep, n: usi
             )
             .await
             .map(drop),
-        Op::Reverse => c
-            .reverse(actor, ReverseRequest { entry_id: p.entry, reason: "test".into(), reference: r })
-            .await
-            .map(drop),
+        Op::Reverse => {
+            c.reverse(actor, ReverseRequest { entry_id: p.entry, reason: "test".into(), reference: r }).await.map(drop)
+        }
         Op::Issue => c
             .issue_card(actor, IssueRequest { card_type: CardType::Physical, holder: None, mall: None })
             .await
@@ -146,12 +143,7 @@ async fn attempt(db: &TestDb, actor: &Actor, op: Op, shop: i64, p: &Prep, n: usi
         Op::ServiceCard => c
             .card_action(
                 actor,
-                CardActionRequest {
-                    card: p.other.clone(),
-                    action: CardAction::Freeze,
-                    reason: None,
-                    reference: None,
-                },
+                CardActionRequest { card: p.other.clone(), action: CardAction::Freeze, reason: None, reference: None },
             )
             .await
             .map(drop),
@@ -170,16 +162,15 @@ async fn attempt(db: &TestDb, actor: &Actor, op: Op, shop: i64, p: &Prep, n: usi
         Op::MerchantAdd => c
             .merchant_add(
                 actor,
-                MerchantAddRequest {
-                    mall: "M1".into(),
-                    name: format!("Shop {n}"),
-                    category: Category::Dining,
-                },
+                MerchantAddRequest { mall: "M1".into(), name: format!("Shop {n}"), category: Category::Dining },
             )
             .await
             .map(drop),
         Op::UserAdd => c
-            .user_add(actor, UserAddRequest { name: format!("new{n}"), role: Role::Auditor, scopes: vec![], password: None })
+            .user_add(
+                actor,
+                UserAddRequest { name: format!("new{n}"), role: Role::Auditor, scopes: vec![], password: None },
+            )
             .await
             .map(drop),
         Op::RuleSet => c.rule_set(actor, "balance_cap_anonymous", "1000").await.map(drop),
@@ -252,16 +243,13 @@ async fn scopes_limit_malls_and_regions(db: &TestDb) {
     db.refused("forbidden", db.core.pay(&east, pay(&card, "1", s3, "sc-4"))).await;
     // A refund is judged by the payment's merchant.
     let p3 = db.core.pay(&db.admin, pay(&card, "5", s3, "sc-5")).await.unwrap();
-    let refund =
-        RefundRequest { payment_id: p3.payment_id.unwrap(), amount: m("1"), reference: "sc-6".into() };
+    let refund = RefundRequest { payment_id: p3.payment_id.unwrap(), amount: m("1"), reference: "sc-6".into() };
     db.refused("forbidden", db.core.refund(&east, refund)).await;
     // Cards issued for a mall are served only within scope.
-    let issue =
-        |mall: &str| IssueRequest { card_type: CardType::Physical, holder: None, mall: Some(mall.into()) };
+    let issue = |mall: &str| IssueRequest { card_type: CardType::Physical, holder: None, mall: Some(mall.into()) };
     db.refused("forbidden", db.core.issue_card(&m1, issue("M2"))).await;
     let in_m2 = cn(&db.core.issue_card(&east, issue("M2")).await.unwrap().card);
-    let freeze =
-        CardActionRequest { card: in_m2.clone(), action: CardAction::Freeze, reason: None, reference: None };
+    let freeze = CardActionRequest { card: in_m2.clone(), action: CardAction::Freeze, reason: None, reference: None };
     db.refused("forbidden", db.core.card_action(&m1, freeze.clone())).await;
     db.core.card_action(&east, freeze).await.unwrap();
 }
@@ -278,11 +266,7 @@ async fn changes_of_state_are_audited_with_their_actor(db: &TestDb) {
         .core
         .issue_card(
             &op,
-            IssueRequest {
-                card_type: CardType::Cobrand,
-                holder: Some(common::holder(1)),
-                mall: Some("M1".into()),
-            },
+            IssueRequest { card_type: CardType::Cobrand, holder: Some(common::holder(1)), mall: Some("M1".into()) },
         )
         .await
         .unwrap();
@@ -317,22 +301,14 @@ async fn changes_of_state_are_audited_with_their_actor(db: &TestDb) {
     let p = db.core.pay(&op, pay(&card, "10", shop, "aud-p")).await.unwrap();
     let r = db
         .core
-        .refund(
-            &op,
-            RefundRequest { payment_id: p.payment_id.unwrap(), amount: m("1"), reference: "aud-r".into() },
-        )
+        .refund(&op, RefundRequest { payment_id: p.payment_id.unwrap(), amount: m("1"), reference: "aud-r".into() })
         .await
         .unwrap();
     let tr = db
         .core
         .transfer(
             &op,
-            TransferRequest {
-                from: card.clone(),
-                to: anon.clone(),
-                amount: m("2"),
-                reference: "aud-tr".into(),
-            },
+            TransferRequest { from: card.clone(), to: anon.clone(), amount: m("2"), reference: "aud-tr".into() },
         )
         .await
         .unwrap();
@@ -358,11 +334,10 @@ async fn changes_of_state_are_audited_with_their_actor(db: &TestDb) {
     let later = db.core_at("2026-07-01T10:00:00+08:00").await;
     later.card_action(&op, act(&cn(replaced.new_card.as_deref().unwrap()), CardAction::Close)).await.unwrap();
 
-    let audit: Vec<(String, String)> =
-        sqlx::query_as("SELECT actor, action FROM audit_log ORDER BY chain, chain_seq")
-            .fetch_all(db.raw())
-            .await
-            .unwrap();
+    let audit: Vec<(String, String)> = sqlx::query_as("SELECT actor, action FROM audit_log ORDER BY chain, chain_seq")
+        .fetch_all(db.raw())
+        .await
+        .unwrap();
     let has = |actor: &str, action: &str| audit.iter().any(|(a, b)| a == actor && b == action);
     for (actor, action) in [
         ("admin", "region.add"),
@@ -382,10 +357,7 @@ async fn changes_of_state_are_audited_with_their_actor(db: &TestDb) {
         assert!(has(actor, action), "no audit record {actor} {action} in {audit:?}");
     }
     let journal: Vec<(i64, String, String)> =
-        sqlx::query_as("SELECT id, kind, actor FROM journal_entries ORDER BY id")
-            .fetch_all(db.raw())
-            .await
-            .unwrap();
+        sqlx::query_as("SELECT id, kind, actor FROM journal_entries ORDER BY id").fetch_all(db.raw()).await.unwrap();
     for (entry, kind, actor) in [
         (b.entry_id.unwrap(), "issue_load", "clerk"),
         (t.entry_id, "top_up", "clerk"),

@@ -9,8 +9,7 @@ use onecard::money::Money;
 use onecard::rules::{Rules, RULE_NAMES};
 use onecard::types::{CardType, Channel, Funding, PayerType};
 use onecard::{
-    BatchIssueRequest, CardAction, CardActionRequest, IssueRequest, RefundRequest, TopUpRequest,
-    TransferRequest,
+    BatchIssueRequest, CardAction, CardActionRequest, IssueRequest, RefundRequest, TopUpRequest, TransferRequest,
 };
 
 fn batch(count: u32, face: &str, reference: &str) -> BatchIssueRequest {
@@ -70,12 +69,7 @@ async fn balance_caps(db: &TestDb) {
     // A transfer cannot push the receiving card over its cap either.
     let spare = db.reg_card(2).await;
     db.load(&spare, "10").await;
-    let tr = TransferRequest {
-        from: spare.clone(),
-        to: anon.clone(),
-        amount: m("0.01"),
-        reference: "cap-3".into(),
-    };
+    let tr = TransferRequest { from: spare.clone(), to: anon.clone(), amount: m("0.01"), reference: "cap-3".into() };
     db.refused("balance_cap_exceeded", db.core.transfer(&db.admin, tr)).await;
     // Configurable.
     db.core.rule_set(&db.admin, "balance_cap_anonymous", "500").await.unwrap();
@@ -117,11 +111,8 @@ async fn real_name_for_large_anonymous_purchases(db: &TestDb) {
 async fn cash_limits(db: &TestDb) {
     // A company may not pay 5,000.00 or more in cash; 4,999.99 is fine.
     let reg = db.reg_card(1).await;
-    db.refused(
-        "cash_limit_exceeded",
-        db.core.top_up(&db.admin, cash(&reg, "5000", PayerType::Company, "cash-1")),
-    )
-    .await;
+    db.refused("cash_limit_exceeded", db.core.top_up(&db.admin, cash(&reg, "5000", PayerType::Company, "cash-1")))
+        .await;
     db.core.top_up(&db.admin, cash(&reg, "4999.99", PayerType::Company, "cash-2")).await.unwrap();
     let mut company = with_buyer(batch(5, "1000", "cash-3"));
     company.channel = Channel::Cash;
@@ -138,16 +129,9 @@ async fn cash_limits(db: &TestDb) {
     db.core.rule_set(&db.admin, "cash_limit_company", "1000").await.unwrap();
     db.core.rule_set(&db.admin, "cash_limit_person", "100").await.unwrap();
     let reg2 = db.reg_card(2).await;
-    db.refused(
-        "cash_limit_exceeded",
-        db.core.top_up(&db.admin, cash(&reg2, "1000", PayerType::Company, "cash-6")),
-    )
-    .await;
-    db.refused(
-        "cash_limit_exceeded",
-        db.core.top_up(&db.admin, cash(&reg2, "100", PayerType::Person, "cash-7")),
-    )
-    .await;
+    db.refused("cash_limit_exceeded", db.core.top_up(&db.admin, cash(&reg2, "1000", PayerType::Company, "cash-6")))
+        .await;
+    db.refused("cash_limit_exceeded", db.core.top_up(&db.admin, cash(&reg2, "100", PayerType::Person, "cash-7"))).await;
     db.core.top_up(&db.admin, cash(&reg2, "99.99", PayerType::Person, "cash-8")).await.unwrap();
     db.core.top_up(&db.admin, cash(&reg2, "999.99", PayerType::Company, "cash-9")).await.unwrap();
 }
@@ -222,7 +206,8 @@ async fn refunds_go_to_the_card_only(db: &TestDb) {
     let card = db.anon_card().await;
     db.load(&card, "300").await;
     let p = db.core.pay(&db.admin, pay(&card, "200", shop, "rc-1")).await.unwrap();
-    let outside = "SELECT CAST(SUM(balance) AS BIGINT) FROM accounts WHERE kind IN ('channel_clearing', 'reserve_custody')";
+    let outside =
+        "SELECT CAST(SUM(balance) AS BIGINT) FROM accounts WHERE kind IN ('channel_clearing', 'reserve_custody')";
     let before = db.scalar(outside).await;
     let r = db
         .core

@@ -26,10 +26,8 @@ async fn sandbox_demo_admin(db: &TestDb) {
     assert_eq!(s.role, Role::Admin);
     assert_eq!(s.permissions, Permission::ALL.to_vec());
     // The stored hash is argon2id, never the password.
-    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE name = 'admin'")
-        .fetch_one(db.raw())
-        .await
-        .unwrap();
+    let hash: String =
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE name = 'admin'").fetch_one(db.raw()).await.unwrap();
     assert!(hash.starts_with("$argon2id$") && !hash.contains(&demo));
 }
 

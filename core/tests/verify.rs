@@ -17,19 +17,13 @@ async fn history(db: &TestDb) -> Vec<i64> {
     entries.push(db.core.top_up(&db.admin, topup(&a, "1000", "v-1")).await.unwrap().entry_id);
     entries.push(db.core.top_up(&db.admin, topup(&b, "200", "v-2")).await.unwrap().entry_id);
     for i in 0..4 {
-        entries
-            .push(db.core.pay(&db.admin, pay(&a, "12.34", shop, &format!("v-p{i}"))).await.unwrap().entry_id);
+        entries.push(db.core.pay(&db.admin, pay(&a, "12.34", shop, &format!("v-p{i}"))).await.unwrap().entry_id);
     }
     let t = db
         .core
         .transfer(
             &db.admin,
-            onecard::TransferRequest {
-                from: a.clone(),
-                to: b.clone(),
-                amount: m("5"),
-                reference: "v-3".into(),
-            },
+            onecard::TransferRequest { from: a.clone(), to: b.clone(), amount: m("5"), reference: "v-3".into() },
         )
         .await
         .unwrap();
@@ -126,8 +120,7 @@ async fn tampered_posting_is_found(db: &TestDb) {
     let entries = history(db).await;
     assert!(problems(db).await.is_empty());
     let victim = entries[3]; // a purchase in the middle
-    db.exec(&format!("UPDATE postings SET amount = amount + 100 WHERE entry_id = {victim} AND amount < 0"))
-        .await;
+    db.exec(&format!("UPDATE postings SET amount = amount + 100 WHERE entry_id = {victim} AND amount < 0")).await;
     let ps = problems(db).await;
     assert_eq!(checks(&ps), ["account_balance", "entry_balance", "journal_chain"], "{ps:?}");
     let e = find(&ps, "entry_balance");
@@ -161,12 +154,11 @@ async fn changed_memo_is_found_at_the_first_changed_entry(db: &TestDb) {
 async fn deleted_audit_row_is_found(db: &TestDb) {
     history(db).await;
     // The chain with the most audit records; delete one in its middle.
-    let (chain, n): (i64, i64) = sqlx::query_as(
-        "SELECT chain, COUNT(*) FROM audit_log GROUP BY chain ORDER BY COUNT(*) DESC, chain LIMIT 1",
-    )
-    .fetch_one(db.raw())
-    .await
-    .unwrap();
+    let (chain, n): (i64, i64) =
+        sqlx::query_as("SELECT chain, COUNT(*) FROM audit_log GROUP BY chain ORDER BY COUNT(*) DESC, chain LIMIT 1")
+            .fetch_one(db.raw())
+            .await
+            .unwrap();
     assert!(n >= 5);
     let mid = n / 2;
     let next: i64 = sqlx::query_scalar("SELECT id FROM audit_log WHERE chain = $1 AND chain_seq = $2")
@@ -187,11 +179,9 @@ async fn deleted_last_rows_contradict_the_chain_head(db: &TestDb) {
     let entries = history(db).await;
     let last = *entries.last().unwrap();
     let (chain, _) = position(db, "journal_entries", last).await;
-    let seq_max =
-        db.scalar(&format!("SELECT MAX(chain_seq) FROM journal_entries WHERE chain = {chain}")).await;
-    let tail = db
-        .scalar(&format!("SELECT id FROM journal_entries WHERE chain = {chain} AND chain_seq = {seq_max}"))
-        .await;
+    let seq_max = db.scalar(&format!("SELECT MAX(chain_seq) FROM journal_entries WHERE chain = {chain}")).await;
+    let tail =
+        db.scalar(&format!("SELECT id FROM journal_entries WHERE chain = {chain} AND chain_seq = {seq_max}")).await;
     // Remove the newest entry of a chain with its postings (and its balances, to hide it).
     db.exec(&format!(
         "UPDATE accounts SET balance = balance - normal * (SELECT amount FROM postings p WHERE p.entry_id = {tail} \
@@ -208,8 +198,7 @@ async fn deleted_last_rows_contradict_the_chain_head(db: &TestDb) {
 
 async fn tampered_balances_and_reserve_are_found(db: &TestDb) {
     history(db).await;
-    let wechat =
-        db.scalar("SELECT id FROM accounts WHERE kind = 'channel_clearing' AND owner = 'wechat'").await;
+    let wechat = db.scalar("SELECT id FROM accounts WHERE kind = 'channel_clearing' AND owner = 'wechat'").await;
     db.exec(&format!("UPDATE accounts SET balance = balance - 100000 WHERE id = {wechat}")).await;
     let ps = problems(db).await;
     assert_eq!(checks(&ps), ["account_balance", "reserve"], "{ps:?}");

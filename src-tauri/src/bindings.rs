@@ -96,11 +96,7 @@ fn bindings_are_fresh() {
     }
     let have = read_dir(&committed);
     let _ = std::fs::remove_dir_all(&fresh);
-    let stale: Vec<&String> = want
-        .keys()
-        .chain(have.keys())
-        .filter(|k| want.get(*k) != have.get(*k))
-        .collect();
+    let stale: Vec<&String> = want.keys().chain(have.keys()).filter(|k| want.get(*k) != have.get(*k)).collect();
     assert!(
         stale.is_empty(),
         "ui/src/bindings is stale ({stale:?}); regenerate: \

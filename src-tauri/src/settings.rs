@@ -17,9 +17,8 @@ pub struct ConsoleSettings {
 
 impl ConsoleSettings {
     fn path() -> Result<PathBuf, Error> {
-        let dir = dirs::config_dir().ok_or_else(|| {
-            Error::new("no_config_dir", "cannot find the OS config directory; set ONECARD_DB")
-        })?;
+        let dir = dirs::config_dir()
+            .ok_or_else(|| Error::new("no_config_dir", "cannot find the OS config directory; set ONECARD_DB"))?;
         Ok(dir.join("onecard").join("console.json"))
     }
 
@@ -27,9 +26,8 @@ impl ConsoleSettings {
     pub fn load() -> Result<ConsoleSettings, Error> {
         let path = Self::path()?;
         match std::fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text).map_err(|e| {
-                Error::new("invalid_settings", format!("{} is not valid: {e}", path.display()))
-            }),
+            Ok(text) => serde_json::from_str(&text)
+                .map_err(|e| Error::new("invalid_settings", format!("{} is not valid: {e}", path.display()))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ConsoleSettings::default()),
             Err(e) => Err(Error::new("invalid_settings", format!("cannot read {}: {e}", path.display()))),
         }
@@ -38,9 +36,7 @@ impl ConsoleSettings {
     /// Saves them.
     pub fn save(&self) -> Result<(), Error> {
         let path = Self::path()?;
-        let io = |e: std::io::Error| {
-            Error::new("invalid_settings", format!("cannot write {}: {e}", path.display()))
-        };
+        let io = |e: std::io::Error| Error::new("invalid_settings", format!("cannot write {}: {e}", path.display()));
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(io)?;
         }

@@ -39,11 +39,7 @@ impl AppState {
             // The code only: a message may quote the database URL, with its credentials.
             eprintln!("onecard-console: the database did not open ({})", e.code);
         }
-        AppState {
-            db: RwLock::new(Db { url, core }),
-            session: Mutex::new(None),
-            jobs: Mutex::new(HashMap::new()),
-        }
+        AppState { db: RwLock::new(Db { url, core }), session: Mutex::new(None), jobs: Mutex::new(HashMap::new()) }
     }
 
     /// The open core, or why there is none.

@@ -37,8 +37,7 @@ pub struct Drivers {
 /// a CI run (env `CI` set) fails, because a green CI must mean the UI was really driven.
 pub fn drivers_or_skip(test: &str) -> Option<Drivers> {
     let tauri_driver = find_program("tauri-driver", &[cargo_bin("tauri-driver")]);
-    let native_driver =
-        find_program("WebKitWebDriver", &[PathBuf::from("/usr/bin/WebKitWebDriver")]);
+    let native_driver = find_program("WebKitWebDriver", &[PathBuf::from("/usr/bin/WebKitWebDriver")]);
     let display = std::env::var_os("DISPLAY").or_else(|| std::env::var_os("WAYLAND_DISPLAY"));
     let missing: Vec<&str> = [
         (tauri_driver.is_none(), "tauri-driver (cargo install tauri-driver --version 2.1.0 --locked)"),
@@ -60,9 +59,9 @@ pub fn drivers_or_skip(test: &str) -> Option<Drivers> {
 }
 
 fn cargo_bin(name: &str) -> PathBuf {
-    let cargo_home = std::env::var_os("CARGO_HOME").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo")
-    });
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo"));
     cargo_home.join("bin").join(name)
 }
 
@@ -276,10 +275,7 @@ impl ConsoleApp {
 
     /// Saves a screenshot of the window to target/e2e-screenshots/<name>.png.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .parent()
-            .expect("the target dir")
-            .join("e2e-screenshots");
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("the target dir").join("e2e-screenshots");
         std::fs::create_dir_all(&dir).expect("create target/e2e-screenshots");
         let path = dir.join(format!("{name}.png"));
         self.driver.screenshot(&path).await.expect("take a screenshot");

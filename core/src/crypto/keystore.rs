@@ -46,10 +46,7 @@ const FIX: &str = "set ONECARD_KEY_FILE to the key file this database was create
 pub fn load_key(src: &KeySource) -> Result<DataKey> {
     match try_load(src)? {
         Some(k) => Ok(k),
-        None => Err(Error::new(
-            "key_unavailable",
-            format!("no data key in {src}: {FIX}"),
-        )),
+        None => Err(Error::new("key_unavailable", format!("no data key in {src}: {FIX}"))),
     }
 }
 
@@ -66,9 +63,7 @@ pub fn store_key(src: &KeySource, key: &DataKey) -> Result<()> {
                 Err(keyring::Error::NoEntry) => {}
                 Err(e) => return Err(keychain_error(src, &e)),
             }
-            entry
-                .set_password(&key.to_hex())
-                .map_err(|e| keychain_error(src, &e))
+            entry.set_password(&key.to_hex()).map_err(|e| keychain_error(src, &e))
         }
     }
 }
@@ -92,23 +87,16 @@ fn try_load(src: &KeySource) -> Result<Option<DataKey>> {
             Ok(t) => t,
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
             Err(e) => {
-                return Err(Error::new(
-                    "key_unavailable",
-                    format!("cannot read {src}: {e}"),
-                ));
+                return Err(Error::new("key_unavailable", format!("cannot read {src}: {e}")));
             }
         },
-        KeySource::Keychain { service, account } => {
-            match keychain_entry(src, service, account)?.get_password() {
-                Ok(t) => t,
-                Err(keyring::Error::NoEntry) => return Ok(None),
-                Err(e) => return Err(keychain_error(src, &e)),
-            }
-        }
+        KeySource::Keychain { service, account } => match keychain_entry(src, service, account)?.get_password() {
+            Ok(t) => t,
+            Err(keyring::Error::NoEntry) => return Ok(None),
+            Err(e) => return Err(keychain_error(src, &e)),
+        },
     };
-    DataKey::from_hex(&text)
-        .map(Some)
-        .map_err(|e| Error::new(e.code, format!("{src}: {}", e.message)))
+    DataKey::from_hex(&text).map(Some).map_err(|e| Error::new(e.code, format!("{src}: {}", e.message)))
 }
 
 fn store_file(path: &Path, key: &DataKey) -> Result<()> {
@@ -130,9 +118,7 @@ fn store_file(path: &Path, key: &DataKey) -> Result<()> {
         Err(e) if e.kind() == ErrorKind::AlreadyExists => return Err(exists(&src)),
         Err(e) => return Err(io(e)),
     };
-    let written = f
-        .write_all(format!("{}\n", key.to_hex()).as_bytes())
-        .and_then(|()| f.sync_all());
+    let written = f.write_all(format!("{}\n", key.to_hex()).as_bytes()).and_then(|()| f.sync_all());
     if let Err(e) = written {
         // A half-written key file would later read as `key_invalid`; leave nothing behind.
         drop(f);
@@ -157,9 +143,7 @@ pub fn secret_get(service: &str, account: &str) -> Result<Option<String>> {
 /// Stores (replacing) a secret in the OS keychain.
 pub fn secret_set(service: &str, account: &str, value: &str) -> Result<()> {
     let src = KeySource::Keychain { service: service.into(), account: account.into() };
-    keychain_entry(&src, service, account)?
-        .set_password(value)
-        .map_err(|e| keychain_error(&src, &e))
+    keychain_entry(&src, service, account)?.set_password(value).map_err(|e| keychain_error(&src, &e))
 }
 
 fn exists(src: &KeySource) -> Error {
@@ -187,9 +171,7 @@ fn keychain_entry(src: &KeySource, service: &str, account: &str) -> Result<Entry
             ),
         ));
     }
-    let cred = builder
-        .build(None, service, account)
-        .map_err(|e| keychain_error(src, &e))?;
+    let cred = builder.build(None, service, account).map_err(|e| keychain_error(src, &e))?;
     Ok(Entry::new_with_credential(cred))
 }
 
@@ -220,18 +202,9 @@ mod tests {
 
     #[test]
     fn display_says_where() {
-        assert_eq!(
-            KeySource::File("/x/y.key".into()).to_string(),
-            "key file /x/y.key"
-        );
-        let kc = KeySource::Keychain {
-            service: "onecard".into(),
-            account: "main".into(),
-        };
-        assert_eq!(
-            kc.to_string(),
-            "OS keychain (service onecard, account main)"
-        );
+        assert_eq!(KeySource::File("/x/y.key".into()).to_string(), "key file /x/y.key");
+        let kc = KeySource::Keychain { service: "onecard".into(), account: "main".into() };
+        assert_eq!(kc.to_string(), "OS keychain (service onecard, account main)");
     }
 
     #[test]
@@ -241,10 +214,7 @@ mod tests {
         let src = KeySource::File(path.clone());
         let k = DataKey::generate();
         store_key(&src, &k).unwrap();
-        assert_eq!(
-            std::fs::read_to_string(&path).unwrap(),
-            format!("{}\n", k.to_hex())
-        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), format!("{}\n", k.to_hex()));
         assert_eq!(load_key(&src).unwrap().to_hex(), k.to_hex());
         #[cfg(unix)]
         {
@@ -254,11 +224,7 @@ mod tests {
         }
         let e = store_key(&src, &DataKey::generate()).unwrap_err();
         assert_eq!(e.code, "key_exists");
-        assert_eq!(
-            load_key(&src).unwrap().to_hex(),
-            k.to_hex(),
-            "original key untouched"
-        );
+        assert_eq!(load_key(&src).unwrap().to_hex(), k.to_hex(), "original key untouched");
         let (again, created) = load_or_create_key(&src).unwrap();
         assert!(!created);
         assert_eq!(again.to_hex(), k.to_hex());
@@ -295,10 +261,7 @@ mod tests {
     #[test]
     fn default_store_is_persistent_not_mock() {
         let b = keyring::default::default_credential_builder();
-        assert!(matches!(
-            b.persistence(),
-            CredentialPersistence::UntilDelete
-        ));
+        assert!(matches!(b.persistence(), CredentialPersistence::UntilDelete));
     }
 
     /// Needs a Secret Service: run under `dbus-run-session` with gnome-keyring unlocked and
@@ -310,40 +273,28 @@ mod tests {
             return;
         }
         let account = format!("test-{}", super::super::new_qr_nonce());
-        let src = KeySource::Keychain {
-            service: "onecard-test".into(),
-            account: account.clone(),
-        };
+        let src = KeySource::Keychain { service: "onecard-test".into(), account: account.clone() };
         assert_eq!(load_key(&src).unwrap_err().code, "key_unavailable");
         let (k, created) = load_or_create_key(&src).unwrap();
         assert!(created);
         assert_eq!(load_key(&src).unwrap().to_hex(), k.to_hex());
-        assert_eq!(
-            store_key(&src, &DataKey::generate()).unwrap_err().code,
-            "key_exists"
-        );
+        assert_eq!(store_key(&src, &DataKey::generate()).unwrap_err().code, "key_exists");
         let (k2, created) = load_or_create_key(&src).unwrap();
         assert!(!created);
         assert_eq!(k2.to_hex(), k.to_hex());
-        Entry::new("onecard-test", &account)
-            .unwrap()
-            .delete_credential()
-            .unwrap();
+        Entry::new("onecard-test", &account).unwrap().delete_credential().unwrap();
     }
 
     /// Without any D-Bus session the keychain must fail loudly, not hand out a mock.
     #[test]
     fn keychain_without_session_is_unavailable() {
-        let runtime_bus = std::env::var_os("XDG_RUNTIME_DIR")
-            .is_some_and(|d| std::path::Path::new(&d).join("bus").exists());
+        let runtime_bus =
+            std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|d| std::path::Path::new(&d).join("bus").exists());
         if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some() || runtime_bus {
             eprintln!("skipped: a D-Bus session is present");
             return;
         }
-        let src = KeySource::Keychain {
-            service: "onecard-test".into(),
-            account: "none".into(),
-        };
+        let src = KeySource::Keychain { service: "onecard-test".into(), account: "none".into() };
         let e = load_key(&src).unwrap_err();
         assert_eq!(e.code, "key_unavailable", "{e}");
         assert!(e.message.contains("ONECARD_KEY_FILE"), "{e}");

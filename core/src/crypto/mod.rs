@@ -113,9 +113,7 @@ impl DataKey {
 
 impl fmt::Debug for DataKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DataKey")
-            .field("fingerprint", &self.fingerprint())
-            .finish()
+        f.debug_struct("DataKey").field("fingerprint", &self.fingerprint()).finish()
     }
 }
 
@@ -136,10 +134,7 @@ mod tests {
 
     #[test]
     fn sm3_standard_vector() {
-        assert_eq!(
-            sm3_hex(b"abc"),
-            "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
-        );
+        assert_eq!(sm3_hex(b"abc"), "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0");
     }
 
     #[test]

@@ -73,11 +73,7 @@ impl Pii {
         let master = key.bytes();
         let enc = hmac_sm3(master, &[b"pii-enc"]);
         let cipher = Sm4Gcm::new_from_slice(&enc[..16]).expect("SM4 key is 16 bytes");
-        Pii {
-            cipher,
-            bidx_key: hmac_sm3(master, &[b"pii-bidx"]),
-            qr_key: hmac_sm3(master, &[b"qr-mac"]),
-        }
+        Pii { cipher, bidx_key: hmac_sm3(master, &[b"pii-bidx"]), qr_key: hmac_sm3(master, &[b"qr-mac"]) }
     }
 
     /// Encrypt with SM4-GCM under a fresh random 96-bit nonce: "v1:" + base64(nonce || ct || tag).
@@ -87,15 +83,9 @@ impl Pii {
     pub fn encrypt(&self, plaintext: &str, aad: &str) -> String {
         let mut nonce = [0u8; NONCE_LEN];
         OsRng.fill_bytes(&mut nonce);
-        let payload = Payload {
-            msg: plaintext.as_bytes(),
-            aad: aad.as_bytes(),
-        };
+        let payload = Payload { msg: plaintext.as_bytes(), aad: aad.as_bytes() };
         // Only fails past GCM's 64 GiB message limit, far beyond any personal-data field.
-        let ct = self
-            .cipher
-            .encrypt(Nonce::from_slice(&nonce), payload)
-            .expect("SM4-GCM message within length limit");
+        let ct = self.cipher.encrypt(Nonce::from_slice(&nonce), payload).expect("SM4-GCM message within length limit");
         let mut out = Vec::with_capacity(NONCE_LEN + ct.len());
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&ct);
@@ -115,24 +105,14 @@ impl Pii {
                 ),
             )
         };
-        let b64 = stored
-            .strip_prefix(CT_PREFIX)
-            .ok_or_else(|| fail("not a v1 ciphertext"))?;
-        let raw = B64
-            .decode(b64)
-            .map_err(|_| fail("not a v1 ciphertext (bad base64)"))?;
+        let b64 = stored.strip_prefix(CT_PREFIX).ok_or_else(|| fail("not a v1 ciphertext"))?;
+        let raw = B64.decode(b64).map_err(|_| fail("not a v1 ciphertext (bad base64)"))?;
         if raw.len() < NONCE_LEN + TAG_LEN {
             return Err(fail("ciphertext too short"));
         }
         let (nonce, ct) = raw.split_at(NONCE_LEN);
-        let payload = Payload {
-            msg: ct,
-            aad: aad.as_bytes(),
-        };
-        let pt = self
-            .cipher
-            .decrypt(Nonce::from_slice(nonce), payload)
-            .map_err(|_| fail("authentication failed"))?;
+        let payload = Payload { msg: ct, aad: aad.as_bytes() };
+        let pt = self.cipher.decrypt(Nonce::from_slice(nonce), payload).map_err(|_| fail("authentication failed"))?;
         String::from_utf8(pt).map_err(|_| fail("plaintext is not UTF-8"))
     }
 
@@ -143,10 +123,7 @@ impl Pii {
     /// byte for byte: normalise it (trim, strip "+86", upper-case an ID's X) the same way when
     /// writing and when searching.
     pub fn blind_index(&self, field: &str, value: &str) -> String {
-        hex::encode(hmac_sm3(
-            &self.bidx_key,
-            &[field.as_bytes(), &[0u8], value.as_bytes()],
-        ))
+        hex::encode(hmac_sm3(&self.bidx_key, &[field.as_bytes(), &[0u8], value.as_bytes()]))
     }
 
     /// `OC1.<card>.<issued_unix>.<nonce>.<mac>`, mac = hex of the first 16 bytes of
@@ -171,9 +148,7 @@ impl Pii {
                 ),
             )
         };
-        let (body, mac_hex) = payload
-            .rsplit_once('.')
-            .ok_or_else(|| bad("wrong format"))?;
+        let (body, mac_hex) = payload.rsplit_once('.').ok_or_else(|| bad("wrong format"))?;
         let parts: Vec<&str> = body.split('.').collect();
         let [prefix, card, issued, nonce] = parts[..] else {
             return Err(bad("wrong format"));
@@ -198,13 +173,8 @@ impl Pii {
         let mac = hex::decode(mac_hex).map_err(|_| bad("bad signature format"))?;
         let mut m = <HmacSm3 as Mac>::new_from_slice(&self.qr_key).expect("any key length");
         m.update(body.as_bytes());
-        m.verify_truncated_left(&mac)
-            .map_err(|_| bad("signature does not match"))?;
-        Ok(QrToken {
-            card: card.to_string(),
-            issued_unix,
-            nonce: nonce.to_string(),
-        })
+        m.verify_truncated_left(&mac).map_err(|_| bad("signature does not match"))?;
+        Ok(QrToken { card: card.to_string(), issued_unix, nonce: nonce.to_string() })
     }
 }
 
@@ -241,27 +211,14 @@ mod tests {
                     D82710CA5C22F0CCFA7CBF93D496AC15A56834CBCF98C397B4024A2691233B8D\
                     83DE3541E4C2B58177E065A9BF7B62EC";
         let c = Sm4Gcm::new_from_slice(&key).unwrap();
-        let got = c
-            .encrypt(
-                Nonce::from_slice(&iv),
-                Payload {
-                    msg: &pt,
-                    aad: &aad,
-                },
-            )
-            .unwrap();
+        let got = c.encrypt(Nonce::from_slice(&iv), Payload { msg: &pt, aad: &aad }).unwrap();
         assert_eq!(hex::encode_upper(got), want);
     }
 
     #[test]
     fn round_trip_including_chinese() {
         let p = pii();
-        for text in [
-            "13800138000",
-            "张三 · 北京市朝阳区建国路88号",
-            "",
-            "110101199003077777",
-        ] {
+        for text in ["13800138000", "张三 · 北京市朝阳区建国路88号", "", "110101199003077777"] {
             let ct = p.encrypt(text, "member:42:phone");
             assert!(ct.starts_with("v1:"));
             assert!(!ct.contains(text) || text.is_empty());
@@ -276,36 +233,17 @@ mod tests {
         let p = pii();
         let ct = p.encrypt("13800138000", "member:42:phone");
         let code = |r: Result<String>| r.unwrap_err().code;
-        assert_eq!(
-            code(p.decrypt(&ct, "member:43:phone")),
-            "pii_decrypt_failed"
-        );
-        assert_eq!(
-            code(pii().decrypt(&ct, "member:42:phone")),
-            "pii_decrypt_failed"
-        );
+        assert_eq!(code(p.decrypt(&ct, "member:43:phone")), "pii_decrypt_failed");
+        assert_eq!(code(pii().decrypt(&ct, "member:42:phone")), "pii_decrypt_failed");
         let mut raw = B64.decode(&ct[3..]).unwrap();
         for i in [0, NONCE_LEN, raw.len() - 1] {
             raw[i] ^= 0x01;
             let flipped = format!("v1:{}", B64.encode(&raw));
-            assert_eq!(
-                code(p.decrypt(&flipped, "member:42:phone")),
-                "pii_decrypt_failed"
-            );
+            assert_eq!(code(p.decrypt(&flipped, "member:42:phone")), "pii_decrypt_failed");
             raw[i] ^= 0x01;
         }
-        for junk in [
-            "",
-            "v1:",
-            "v2:AAAA",
-            "13800138000",
-            "v1:!!!",
-            "v1:AAAAAAAAAAAAAAAA",
-        ] {
-            assert_eq!(
-                code(p.decrypt(junk, "member:42:phone")),
-                "pii_decrypt_failed"
-            );
+        for junk in ["", "v1:", "v2:AAAA", "13800138000", "v1:!!!", "v1:AAAAAAAAAAAAAAAA"] {
+            assert_eq!(code(p.decrypt(junk, "member:42:phone")), "pii_decrypt_failed");
         }
         let e = p.decrypt(&ct, "member:43:phone").unwrap_err();
         assert!(!e.message.contains("13800138000"));
@@ -342,14 +280,7 @@ mod tests {
         let payload = p.qr_payload("8801000012345678", 1_700_000_000, &nonce);
         assert!(payload.starts_with("OC1.8801000012345678.1700000000."));
         let t = p.qr_verify(&payload).unwrap();
-        assert_eq!(
-            t,
-            QrToken {
-                card: "8801000012345678".into(),
-                issued_unix: 1_700_000_000,
-                nonce
-            }
-        );
+        assert_eq!(t, QrToken { card: "8801000012345678".into(), issued_unix: 1_700_000_000, nonce });
         let neg = p.qr_payload("C-1", -5, "0123456789abcdef");
         assert_eq!(p.qr_verify(&neg).unwrap().issued_unix, -5);
     }
@@ -365,10 +296,7 @@ mod tests {
         let bad = [
             good.replace("8801", "8802"),
             good.replace("1700000000", "1700000001"),
-            format!(
-                "OC1.8801.1700000000.{n}.{}",
-                String::from_utf8(flipped_mac).unwrap()
-            ),
+            format!("OC1.8801.1700000000.{n}.{}", String::from_utf8(flipped_mac).unwrap()),
             pii().qr_payload("8801", 1_700_000_000, n), // forged with another key
             format!("OC1.8801.1700000000.{n}.{}", mac.to_uppercase()),
             format!("OC1.8801.01700000000.{n}.{mac}"),

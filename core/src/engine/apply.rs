@@ -6,9 +6,9 @@ use serde::{de::DeserializeOwned, Serialize};
 
 use super::batch::{Batch, CardSt, PaySt, V};
 use super::{
-    BatchIssueRequest, BatchIssued, CardAction, CardActionRequest, CardChange, IssueRequest,
-    MallAddRequest, MerchantAddRequest, Movement, Op, Outcome, PayRequest, RefundRequest,
-    ReverseRequest, TopUpRequest, TransferRequest,
+    BatchIssueRequest, BatchIssued, CardAction, CardActionRequest, CardChange, IssueRequest, MallAddRequest,
+    MerchantAddRequest, Movement, Op, Outcome, PayRequest, RefundRequest, ReverseRequest, TopUpRequest,
+    TransferRequest,
 };
 use crate::auth::{Actor, Permission};
 use crate::card_number::{mask_card, CardNumber};
@@ -19,7 +19,6 @@ use crate::types::{CardStatus, Channel, Funding, HolderName, IdNumber, PayerType
 
 /// The issuer identification number every card number starts with.
 pub(crate) const IIN: &str = "990088";
-
 
 impl Batch<'_> {
     /// Runs one job.
@@ -244,7 +243,8 @@ impl Batch<'_> {
         self.check_cap(&c, r.amount.fen())?;
         let clearing = self.system_account("channel_clearing", r.channel.as_str())?;
         let a = r.amount.fen();
-        let entry = self.add_entry("top_up", &r.reference, actor, "", None, vec![(clearing, a), (c.account_id, -a)], None)?;
+        let entry =
+            self.add_entry("top_up", &r.reference, actor, "", None, vec![(clearing, a), (c.account_id, -a)], None)?;
         self.push(
             "topups",
             vec![
@@ -424,8 +424,15 @@ impl Batch<'_> {
             ));
         }
         self.check_cap(&to, a)?;
-        let entry =
-            self.add_entry("transfer", &r.reference, actor, "", None, vec![(from.account_id, a), (to.account_id, -a)], None)?;
+        let entry = self.add_entry(
+            "transfer",
+            &r.reference,
+            actor,
+            "",
+            None,
+            vec![(from.account_id, a), (to.account_id, -a)],
+            None,
+        )?;
         self.add_activity(&from, "transfer_out", -a, Some(entry), actor, &mask_card(&to.number));
         self.add_activity(&to, "transfer_in", a, Some(entry), actor, &mask_card(&from.number));
         let mut mv = self.movement(entry, &from, r.amount);
@@ -491,16 +498,16 @@ impl Batch<'_> {
                 ));
             }
         }
-        let entry = self.add_entry("reversal", &r.reference, actor, &r.reason, Some(r.entry_id), negated.clone(), None)?;
+        let entry =
+            self.add_entry("reversal", &r.reference, actor, &r.reason, Some(r.entry_id), negated.clone(), None)?;
         if e.kind == "refund" {
             if let Some((pid, amt)) = e.payment {
                 self.payment(pid).await?;
                 self.add_refunded(pid, -amt);
             }
         }
-        let change_of = |c: &CardSt| -> i64 {
-            negated.iter().filter(|(a, _)| *a == c.account_id).map(|(_, m)| -m).sum()
-        };
+        let change_of =
+            |c: &CardSt| -> i64 { negated.iter().filter(|(a, _)| *a == c.account_id).map(|(_, m)| -m).sum() };
         // Report the cards as the reversed movement did: the card that paid (and now gets its
         // money back) first, a transfer's other card as `to_card`. Account-id order would name
         // whichever card happens to be older.
@@ -785,14 +792,23 @@ impl Batch<'_> {
             CardAction::Replace => {
                 match c.status.as_str() {
                     "closed" => return Err(closed()),
-                    "frozen" => return Err(Error::new("card_frozen", format!("card {masked} is frozen; unfreeze it first"))),
+                    "frozen" => {
+                        return Err(Error::new("card_frozen", format!("card {masked} is frozen; unfreeze it first")))
+                    }
                     _ => {}
                 }
                 let n = self.new_card(c.card_type, c.registered, c.member_id, c.mall.clone(), None)?;
                 let bal = self.balance(c.account_id);
                 if bal > 0 {
-                    let entry =
-                        self.add_entry("replace", reference, actor, &reason, None, vec![(c.account_id, bal), (n.account_id, -bal)], None)?;
+                    let entry = self.add_entry(
+                        "replace",
+                        reference,
+                        actor,
+                        &reason,
+                        None,
+                        vec![(c.account_id, bal), (n.account_id, -bal)],
+                        None,
+                    )?;
                     change.entry_id = Some(entry);
                     self.add_activity(&n, "replace_in", bal, Some(entry), actor, &masked);
                     self.add_activity(&c, "replace_out", -bal, Some(entry), actor, &mask_card(&n.number));
@@ -808,7 +824,9 @@ impl Batch<'_> {
             CardAction::Close => {
                 match c.status.as_str() {
                     "closed" => return Err(closed()),
-                    "frozen" => return Err(Error::new("card_frozen", format!("card {masked} is frozen; unfreeze it first"))),
+                    "frozen" => {
+                        return Err(Error::new("card_frozen", format!("card {masked} is frozen; unfreeze it first")))
+                    }
                     _ => {}
                 }
                 let bal = self.balance(c.account_id);
@@ -824,12 +842,22 @@ impl Batch<'_> {
                     if self.today < allowed {
                         return Err(Error::new(
                             "redemption_not_allowed",
-                            format!("a registered card can be redeemed from {allowed} ({} months after purchase)", self.rules.redemption_min_months),
+                            format!(
+                                "a registered card can be redeemed from {allowed} ({} months after purchase)",
+                                self.rules.redemption_min_months
+                            ),
                         ));
                     }
                     let custody = self.system_account("reserve_custody", "issuer")?;
-                    let entry =
-                        self.add_entry("redemption", reference, actor, &reason, None, vec![(c.account_id, bal), (custody, -bal)], None)?;
+                    let entry = self.add_entry(
+                        "redemption",
+                        reference,
+                        actor,
+                        &reason,
+                        None,
+                        vec![(c.account_id, bal), (custody, -bal)],
+                        None,
+                    )?;
                     change.entry_id = Some(entry);
                     self.add_activity(&c, "redemption", -bal, Some(entry), actor, &reason);
                 }
@@ -866,8 +894,7 @@ impl Batch<'_> {
                 .bind(member)
                 .fetch_optional(&mut *self.tx)
                 .await?;
-        let holder =
-            holder.ok_or_else(|| Error::new("member_not_found", format!("no member {member}")))?;
+        let holder = holder.ok_or_else(|| Error::new("member_not_found", format!("no member {member}")))?;
         // A registered card's cap is the higher one, so the balance always fits; the card
         // stops expiring because registered cards have no validity limit.
         c.registered = true;

@@ -150,11 +150,10 @@ impl<'c> Batch<'c> {
         let chain = take_chain(&mut tx, ctx.db.backend).await?;
         // System accounts have the ids below 1000 (the account allocator starts there): a key
         // range, never a scan of the millions of card accounts.
-        let sys: Vec<(i64, String, String, i64, i64, i64)> = sqlx::query_as(
-            "SELECT id, kind, owner, normal, balance, version FROM accounts WHERE id < 1000",
-        )
-        .fetch_all(&mut *tx)
-        .await?;
+        let sys: Vec<(i64, String, String, i64, i64, i64)> =
+            sqlx::query_as("SELECT id, kind, owner, normal, balance, version FROM accounts WHERE id < 1000")
+                .fetch_all(&mut *tx)
+                .await?;
         let mut accounts = HashMap::new();
         let mut system = HashMap::new();
         for (id, kind, owner, normal, balance, version) in sys {
@@ -238,10 +237,7 @@ impl<'c> Batch<'c> {
             self.load_idem(kind, refs).await?;
         }
         self.load_payments(&payments).await?;
-        let mut ids: Vec<i64> = payments
-            .iter()
-            .filter_map(|p| self.payments.get(p).map(|p| p.card_id))
-            .collect();
+        let mut ids: Vec<i64> = payments.iter().filter_map(|p| self.payments.get(p).map(|p| p.card_id)).collect();
         ids.sort_unstable();
         ids.dedup();
         merchants.extend(payments.iter().filter_map(|p| self.payments.get(p).map(|p| p.merchant_id)));
@@ -339,9 +335,7 @@ impl<'c> Batch<'c> {
             for id in chunk {
                 q = q.bind(*id);
             }
-            for (id, mall, region, active, account_id, balance, normal, version) in
-                q.fetch_all(&mut *self.tx).await?
-            {
+            for (id, mall, region, active, account_id, balance, normal, version) in q.fetch_all(&mut *self.tx).await? {
                 self.accounts.insert(account_id, AcctSt { balance, normal, version });
                 self.merchants.insert(id, MerchSt { mall, region, active: active != 0, account_id });
             }
@@ -369,9 +363,7 @@ impl<'c> Batch<'c> {
             for id in chunk {
                 q = q.bind(*id);
             }
-            for (id, card_id, merchant_id, amount, refunded, entry_id, rev) in
-                q.fetch_all(&mut *self.tx).await?
-            {
+            for (id, card_id, merchant_id, amount, refunded, entry_id, rev) in q.fetch_all(&mut *self.tx).await? {
                 if rev > 0 {
                     self.reversed.insert(entry_id);
                 }
@@ -386,9 +378,10 @@ impl<'c> Batch<'c> {
         if !self.cards.contains_key(number) {
             self.load_cards("c.number", vec![V::T(number.to_string())]).await.map_err(|e| e.error)?;
         }
-        self.cards.get(number).cloned().ok_or_else(|| {
-            Error::new("card_not_found", format!("no card {}", crate::card_number::mask_card(number)))
-        })
+        self.cards
+            .get(number)
+            .cloned()
+            .ok_or_else(|| Error::new("card_not_found", format!("no card {}", crate::card_number::mask_card(number))))
     }
 
     /// The card with this id.
@@ -396,11 +389,7 @@ impl<'c> Batch<'c> {
         if !self.card_numbers.contains_key(&id) {
             self.load_cards("c.id", vec![V::I(id)]).await.map_err(|e| e.error)?;
         }
-        let n = self
-            .card_numbers
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| Error::internal(format!("card id {id} missing")))?;
+        let n = self.card_numbers.get(&id).cloned().ok_or_else(|| Error::internal(format!("card id {id} missing")))?;
         self.card(&n).await
     }
 
@@ -409,10 +398,7 @@ impl<'c> Batch<'c> {
         if !self.merchants.contains_key(&id) {
             self.load_merchants(vec![id]).await.map_err(|e| e.error)?;
         }
-        self.merchants
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| Error::new("merchant_not_found", format!("no merchant {id}")))
+        self.merchants.get(&id).cloned().ok_or_else(|| Error::new("merchant_not_found", format!("no merchant {id}")))
     }
 
     /// The payment with this id (`payment_not_found`).
@@ -420,10 +406,7 @@ impl<'c> Batch<'c> {
         if !self.payments.contains_key(&id) {
             self.load_payments(&[id]).await.map_err(|e| e.error)?;
         }
-        self.payments
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| Error::new("payment_not_found", format!("no payment {id}")))
+        self.payments.get(&id).cloned().ok_or_else(|| Error::new("payment_not_found", format!("no payment {id}")))
     }
 
     /// Whether an entry has been reversed.
@@ -454,14 +437,18 @@ impl<'c> Batch<'c> {
                 .fetch_all(&mut *self.tx)
                 .await?;
         let payment: Option<(i64, i64)> = match kind.as_str() {
-            "purchase" => sqlx::query_as("SELECT id, amount FROM payments WHERE entry_id = $1")
-                .bind(id)
-                .fetch_optional(&mut *self.tx)
-                .await?,
-            "refund" => sqlx::query_as("SELECT payment_id, amount FROM refunds WHERE entry_id = $1")
-                .bind(id)
-                .fetch_optional(&mut *self.tx)
-                .await?,
+            "purchase" => {
+                sqlx::query_as("SELECT id, amount FROM payments WHERE entry_id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *self.tx)
+                    .await?
+            }
+            "refund" => {
+                sqlx::query_as("SELECT payment_id, amount FROM refunds WHERE entry_id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *self.tx)
+                    .await?
+            }
             _ => None,
         };
         let e = EntrySt { kind, postings, payment };
@@ -537,10 +524,7 @@ impl<'c> Batch<'c> {
     pub fn new_account(&mut self, kind: &str, owner: String, normal: i64) -> Result<i64> {
         let id = self.next_id("account")?;
         self.accounts.insert(id, AcctSt { balance: 0, normal, version: 0 });
-        self.push(
-            "accounts",
-            vec![V::I(id), V::T(kind.to_string()), V::T(owner), V::I(normal), V::I(0), V::I(0)],
-        );
+        self.push("accounts", vec![V::I(id), V::T(kind.to_string()), V::T(owner), V::I(normal), V::I(0), V::I(0)]);
         Ok(id)
     }
 
@@ -617,8 +601,16 @@ impl<'c> Batch<'c> {
         let id = self.next_id("entry")?;
         self.chain.journal_seq += 1;
         let canonical = entry_canonical(
-            id, kind, reference, &actor.user, self.now, memo, reverses, self.chain.id,
-            self.chain.journal_seq, &merged,
+            id,
+            kind,
+            reference,
+            &actor.user,
+            self.now,
+            memo,
+            reverses,
+            self.chain.id,
+            self.chain.journal_seq,
+            &merged,
         );
         let hash = chain_hash(&self.chain.journal_head, canonical.as_bytes());
         self.chain.journal_head = hash.clone();
@@ -638,10 +630,7 @@ impl<'c> Batch<'c> {
             ],
         );
         for (acct, amt) in &merged {
-            let a = self
-                .accounts
-                .get_mut(acct)
-                .ok_or_else(|| Error::internal(format!("account {acct} not loaded")))?;
+            let a = self.accounts.get_mut(acct).ok_or_else(|| Error::internal(format!("account {acct} not loaded")))?;
             a.balance += a.normal * amt;
             a.version += 1;
             let d = self.deltas.entry(*acct).or_default();
@@ -739,9 +728,8 @@ impl<'c> Batch<'c> {
     pub fn audit(&mut self, actor: &Actor, action: &str, subject: &str, detail: &str) -> Result<()> {
         let id = self.next_id("misc")?;
         self.chain.audit_seq += 1;
-        let canonical = audit_canonical(
-            id, self.now, &actor.user, action, subject, detail, self.chain.id, self.chain.audit_seq,
-        );
+        let canonical =
+            audit_canonical(id, self.now, &actor.user, action, subject, detail, self.chain.id, self.chain.audit_seq);
         let hash = chain_hash(&self.chain.audit_head, canonical.as_bytes());
         self.chain.audit_head = hash.clone();
         self.push(
@@ -768,7 +756,8 @@ impl<'c> Batch<'c> {
         for (table, cols) in TABLES {
             if let Some(rows) = self.rows.remove(table) {
                 let n = rows.len() as u64;
-                insert_rows(&mut self.tx, table, cols, rows, self.ctx.db.backend, self.control.as_ref(), done, total).await?;
+                insert_rows(&mut self.tx, table, cols, rows, self.ctx.db.backend, self.control.as_ref(), done, total)
+                    .await?;
                 done += n;
             }
         }
@@ -787,14 +776,14 @@ impl<'c> Batch<'c> {
                 "UPDATE cards SET status = $1, expires_on = $2, replaced_by = $3, registered = $4, \
                  member_id = $5 WHERE id = $6",
             )
-                .bind(c.status.clone())
-                .bind(c.expires_on.map(|d| d.to_string()))
-                .bind(c.replaced_by)
-                .bind(i64::from(c.registered))
-                .bind(c.member_id)
-                .bind(id)
-                .execute(&mut *self.tx)
-                .await?;
+            .bind(c.status.clone())
+            .bind(c.expires_on.map(|d| d.to_string()))
+            .bind(c.replaced_by)
+            .bind(i64::from(c.registered))
+            .bind(c.member_id)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
         }
         sqlx::query(
             "UPDATE chains SET journal_seq = $1, journal_head = $2, audit_seq = $3, audit_head = $4 \
@@ -807,8 +796,7 @@ impl<'c> Batch<'c> {
         .bind(self.chain.id)
         .execute(&mut *self.tx)
         .await?;
-        let mut deltas: Vec<(i64, i64, i64)> =
-            self.deltas.iter().map(|(id, (b, v))| (*id, *b, *v)).collect();
+        let mut deltas: Vec<(i64, i64, i64)> = self.deltas.iter().map(|(id, (b, v))| (*id, *b, *v)).collect();
         deltas.sort_unstable();
         if self.backend() == Backend::Postgres && !deltas.is_empty() {
             // Lock every account we change in id order, so that concurrent writers queue instead
@@ -858,9 +846,7 @@ impl<'c> Batch<'c> {
 async fn take_chain(tx: &mut Transaction<'static, Any>, backend: Backend) -> Result<ChainSt, TxError> {
     let cols = "SELECT id, journal_seq, journal_head, audit_seq, audit_head FROM chains";
     let row: Option<(i64, i64, String, i64, String)> = match backend {
-        Backend::Sqlite => {
-            sqlx::query_as(&format!("{cols} WHERE id = 0")).fetch_optional(&mut **tx).await?
-        }
+        Backend::Sqlite => sqlx::query_as(&format!("{cols} WHERE id = 0")).fetch_optional(&mut **tx).await?,
         Backend::Postgres => {
             let free = sqlx::query_as(&format!("{cols} ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"))
                 .fetch_optional(&mut **tx)

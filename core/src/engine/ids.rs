@@ -57,14 +57,13 @@ impl IdAlloc {
         let mut tx = db.begin_write().await?;
         let mut got = Vec::with_capacity(short.len());
         for (name, block) in short {
-            let end: i64 = sqlx::query_scalar(
-                "UPDATE id_alloc SET next_id = next_id + $1 WHERE name = $2 RETURNING next_id",
-            )
-            .bind(block)
-            .bind(name)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| Error::internal(format!("id allocator {name} missing")))?;
+            let end: i64 =
+                sqlx::query_scalar("UPDATE id_alloc SET next_id = next_id + $1 WHERE name = $2 RETURNING next_id")
+                    .bind(block)
+                    .bind(name)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or_else(|| Error::internal(format!("id allocator {name} missing")))?;
             got.push((name, end - block, end));
         }
         tx.commit().await?;

@@ -454,10 +454,19 @@ pub(crate) enum Op {
     MerchantAdd(MerchantAddRequest),
     User(UserOp),
     /// Bind an anonymous card to a member (it becomes registered).
-    BindCard { member: i64, card: CardNumber },
+    BindCard {
+        member: i64,
+        card: CardNumber,
+    },
     /// A chained audit record of a read of personal data.
-    Audit { action: String, subject: String },
-    RuleSet { name: String, value: String },
+    Audit {
+        action: String,
+        subject: String,
+    },
+    RuleSet {
+        name: String,
+        value: String,
+    },
 }
 
 impl Op {
@@ -495,9 +504,7 @@ impl Op {
         // Money movements are the hot path: ask for exactly what they take, so a writer under
         // load rarely goes back to the id table. Rare ops may over-ask.
         match self {
-            Op::Pay(_) | Op::Refund(_) => {
-                [("entry", 1), ("payment", 1), ("card", 0), ("account", 0), ("misc", 0)]
-            }
+            Op::Pay(_) | Op::Refund(_) => [("entry", 1), ("payment", 1), ("card", 0), ("account", 0), ("misc", 0)],
             Op::TopUp(_) | Op::Transfer(_) | Op::Reverse(_) => {
                 [("entry", 1), ("payment", 0), ("card", 0), ("account", 0), ("misc", 0)]
             }

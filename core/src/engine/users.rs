@@ -67,10 +67,7 @@ impl Batch<'_> {
                         .fetch_optional(&mut *self.tx)
                         .await?;
                 if !matches!(current, Some(None)) {
-                    return Err(Error::new(
-                        "setup_done",
-                        "the administrator already has a password; sign in instead",
-                    ));
+                    return Err(Error::new("setup_done", "the administrator already has a password; sign in instead"));
                 }
                 self.set_password("admin", hash).await?;
                 self.audit(actor, "user.setup_admin", "admin", "")?;

@@ -109,8 +109,7 @@ fn with_database(url: &str, name: &str) -> String {
 /// A unique database name for a test (PostgreSQL names are at most 63 bytes).
 fn unique_name(test: &str) -> String {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
     let suffix = format!("_{}_{n}_{nanos:x}", std::process::id());
     let mut t: String =
         test.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
@@ -143,13 +142,11 @@ pub async fn raw_pool(url: &str) -> AnyPool {
 async fn create_pg_database(test: &str) -> Option<(String, String, String)> {
     sqlx::any::install_default_drivers();
     let admin_url = pg_admin_url();
-    let admin = tokio::time::timeout(
-        Duration::from_secs(10),
-        AnyPoolOptions::new().max_connections(1).connect(&admin_url),
-    )
-    .await
-    .map_err(|_| "timed out".to_string())
-    .and_then(|r| r.map_err(|e| e.to_string()));
+    let admin =
+        tokio::time::timeout(Duration::from_secs(10), AnyPoolOptions::new().max_connections(1).connect(&admin_url))
+            .await
+            .map_err(|_| "timed out".to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()));
     let admin = match admin {
         Ok(p) => p,
         Err(e) => {
@@ -197,17 +194,7 @@ impl TestDb {
         let opts = OpenOptions { key_file: Some(key_file.clone()), now: Some(NOW.to_string()) };
         let core = Core::init_with(&url, true, &opts).await.unwrap_or_else(|e| panic!("init {url}: {e}"));
         let raw = raw_pool(&url).await;
-        Some(TestDb {
-            backend,
-            url,
-            dir,
-            key_file,
-            core,
-            admin: Actor::admin(),
-            pg,
-            raw,
-            extra: Default::default(),
-        })
+        Some(TestDb { backend, url, dir, key_file, core, admin: Actor::admin(), pg, raw, extra: Default::default() })
     }
 
     /// The options every core on this database uses, with the clock at `now`.
@@ -280,8 +267,7 @@ impl TestDb {
         if let Some((admin_url, name)) = pg {
             if let Ok(admin) = AnyPoolOptions::new().max_connections(1).connect(&admin_url).await {
                 for db in extra.into_inner().unwrap().into_iter().chain([name]) {
-                    let _ =
-                        admin.execute(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)").as_str()).await;
+                    let _ = admin.execute(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)").as_str()).await;
                 }
                 admin.close().await;
             }

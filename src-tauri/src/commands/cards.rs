@@ -4,8 +4,7 @@ use onecard::card_number::CardNumber;
 use onecard::export::{ExportFormat, Exported};
 use onecard::read::{Activity, CardPage, CardQuery, QrCode};
 use onecard::{
-    BatchIssueRequest, BatchIssued, CardActionRequest, CardChange, CardInfo, IssueRequest,
-    JobControl, JobProgress,
+    BatchIssueRequest, BatchIssued, CardActionRequest, CardChange, CardInfo, IssueRequest, JobControl, JobProgress,
 };
 use tauri::ipc::Channel;
 use tauri::State;

@@ -15,7 +15,10 @@ pub async fn mall_list(state: State<'_, AppState>) -> Result<Vec<MallInfo>, Comm
 
 /// Merchants of a mall (or of every mall in scope).
 #[tauri::command(rename_all = "snake_case")]
-pub async fn merchant_list(state: State<'_, AppState>, mall: Option<String>) -> Result<Vec<MerchantInfo>, CommandError> {
+pub async fn merchant_list(
+    state: State<'_, AppState>,
+    mall: Option<String>,
+) -> Result<Vec<MerchantInfo>, CommandError> {
     let (core, actor) = state.signed_in().await?;
     Ok(core.merchant_list(&actor, mall.as_deref()).await?)
 }

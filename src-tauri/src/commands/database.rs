@@ -61,11 +61,8 @@ pub async fn settings_get(state: State<'_, AppState>) -> Result<DbSettings, Comm
     let url = state.db_url().await?;
     let info = db_info_of(&url);
     let pg = info.backend == "postgres";
-    let saved = pg
-        && onecard::crypto::secret_get("onecard", &onecard::db::pg_password_account(&url))
-            .ok()
-            .flatten()
-            .is_some();
+    let saved =
+        pg && onecard::crypto::secret_get("onecard", &onecard::db::pg_password_account(&url)).ok().flatten().is_some();
     Ok(DbSettings {
         backend: info.backend.clone(),
         sqlite_path: (!pg).then(|| info.url.clone()),
@@ -80,9 +77,10 @@ pub async fn settings_get(state: State<'_, AppState>) -> Result<DbSettings, Comm
 pub async fn settings_set_db(state: State<'_, AppState>, request: DbSettingsRequest) -> Result<DbInfo, CommandError> {
     let url = match request.backend.as_str() {
         "sqlite" => {
-            let path = request.sqlite_path.filter(|p| !p.trim().is_empty()).ok_or_else(|| {
-                CommandError::new("invalid_settings", "give the SQLite database file's path")
-            })?;
+            let path = request
+                .sqlite_path
+                .filter(|p| !p.trim().is_empty())
+                .ok_or_else(|| CommandError::new("invalid_settings", "give the SQLite database file's path"))?;
             format!("sqlite://{path}")
         }
         "postgres" => {
@@ -100,9 +98,7 @@ pub async fn settings_set_db(state: State<'_, AppState>, request: DbSettingsRequ
             }
             url
         }
-        other => {
-            return Err(CommandError::new("invalid_settings", format!("unknown database kind {other:?}")))
-        }
+        other => return Err(CommandError::new("invalid_settings", format!("unknown database kind {other:?}"))),
     };
     state.reconnect(url.clone()).await?;
     ConsoleSettings { database: Some(url.clone()) }.save()?;

@@ -36,15 +36,9 @@ pub async fn auth_status(state: State<'_, AppState>) -> Result<AuthStatus, Comma
         Err(e) => Err(e),
     };
     Ok(match info {
-        Ok(AuthInfo { needs_setup, sandbox, demo_user, demo_password }) => AuthStatus {
-            db_ok: true,
-            db_error: None,
-            db,
-            needs_setup,
-            sandbox,
-            demo_user,
-            demo_password,
-        },
+        Ok(AuthInfo { needs_setup, sandbox, demo_user, demo_password }) => {
+            AuthStatus { db_ok: true, db_error: None, db, needs_setup, sandbox, demo_user, demo_password }
+        }
         Err(e) => AuthStatus {
             db_ok: false,
             db_error: Some(e),

@@ -27,7 +27,8 @@ fn tree(root: u32) -> Vec<u32> {
             let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else { continue };
             let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
             // Field 4 (after the ')' that ends the command name) is the parent pid.
-            let ppid = stat.rsplit(')').next().and_then(|r| r.split_whitespace().nth(1)).and_then(|p| p.parse().ok());
+            let ppid =
+                stat.rsplit(')').next().and_then(|r| r.split_whitespace().nth(1)).and_then(|p| p.parse::<u32>().ok());
             if let Some(ppid) = ppid {
                 parent_of.push((pid, ppid));
             }

@@ -31,7 +31,7 @@ async fn progress_is_reported_until_committed(db: &TestDb) {
     let ctl = JobControl::new(move |p| log.lock().unwrap().push(p));
     let b = db.core.batch_issue_with(&db.admin, sale(3000, "job-1"), Some(ctl)).await.unwrap();
     assert_eq!(b.cards.len(), 3000);
-    let seen = seen.lock().unwrap();
+    let seen = seen.lock().unwrap().clone();
     let stages: Vec<&str> = seen.iter().map(|p| p.stage.as_str()).collect();
     assert_eq!(stages.first(), Some(&"queued"));
     assert!(stages.contains(&"writing"), "{stages:?}");

@@ -11,7 +11,11 @@ log() { echo "package: $*" >&2; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 log "tauri build (release) -> .deb, .rpm"
-(cd ui && ./node_modules/.bin/tauri build --bundles deb,rpm --ci >&2)
+# The CLI finds tauri.conf.json by searching from the working directory down, so it runs from
+# the root; it runs beforeBuildCommand inside ui/ (the folder with package.json).
+ui/node_modules/.bin/tauri build --bundles deb,rpm --ci >&2
+# The headless CLI creates the throwaway database the installed console opens.
+cargo build --release --locked -p onecard --bin onecard >&2
 DEB="$(ls -t target/release/bundle/deb/*.deb | head -1)"
 RPM="$(ls -t target/release/bundle/rpm/*.rpm | head -1)"
 log "built $DEB ($(du -h "$DEB" | cut -f1)) and $RPM ($(du -h "$RPM" | cut -f1))"
@@ -42,5 +46,5 @@ xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
   import -window root "$1" 2>/dev/null || true
   kill -TERM $pid; wait $pid 2>/dev/null || true
 ' "$BIN" "$ROOT/target/e2e-screenshots/installed-deb.png"
-as_root dpkg -r onecard >&2 || as_root dpkg -r "$(dpkg-deb -f "$DEB" Package)" >&2
+as_root dpkg -r "$(dpkg-deb -f "$DEB" Package)" >&2
 log "ok: installed, started, removed"

@@ -53,6 +53,19 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// Proportional set size: shared pages (WebKit's libraries, mapped by every process of the tree)
+/// counted once across the tree instead of once per process, so the sum is the tree's real share.
+fn pss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("Pss:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .unwrap_or(0)
+}
+
+fn comm(pid: u32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/comm")).map(|s| s.trim().to_string()).unwrap_or_default()
+}
+
 fn console_pid() -> Option<u32> {
     let bin = common::app_binary();
     let name: String = std::path::Path::new(&bin).file_name()?.to_string_lossy().chars().take(15).collect();
@@ -83,7 +96,15 @@ async fn console_start_and_memory() {
         let pid = console_pid().expect("the console's process");
         let procs = tree(pid);
         let kib: u64 = procs.iter().map(|p| rss_kib(*p)).sum();
-        println!("run {run}: start {start:?}, idle RSS {} MiB over {} processes", kib / 1024, procs.len());
+        let pss: u64 = procs.iter().map(|p| pss_kib(*p)).sum();
+        let each: Vec<String> = procs.iter().map(|p| format!("{} {} MiB", comm(*p), rss_kib(*p) / 1024)).collect();
+        println!(
+            "run {run}: start {start:?}, idle RSS {} MiB (PSS {} MiB) over {} processes: {}",
+            kib / 1024,
+            pss / 1024,
+            procs.len(),
+            each.join(", ")
+        );
         starts.push(start);
         memory.push(kib / 1024);
         app.quit().await;

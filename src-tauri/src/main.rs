@@ -10,5 +10,13 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    // WebKitGTK's accelerated compositing buys nothing for forms and tables, and without a GPU
+    // (remote desktops, VMs, the kiosk PCs at service desks) it costs ~90 MiB in the web process
+    // and half a second of start-up (BENCHMARKS.md). Set before any thread exists; the user's own
+    // setting wins.
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
+        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+    }
     onecard_console::run()
 }

@@ -35,7 +35,7 @@ use crate::money::Money;
 use crate::Core;
 
 /// What `settle` prints.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct SettleSummary {
     /// The business day settled.
     pub date: String,
@@ -320,7 +320,25 @@ impl Core {
     /// stored batch with `replayed: true`.
     pub async fn settle(&self, actor: &Actor, day: NaiveDate) -> Result<SettleSummary> {
         let v = self.clearing_op(actor, ClearingOp::Settle { day }).await?;
-        serde_json::from_value(v).map_err(Error::internal)
+        // Money's parser refuses signs (amounts people type); settlement figures can be negative.
+        let money = |k: &str| -> Result<Money> {
+            let s = v[k].as_str().ok_or_else(|| Error::internal(format!("settle answer without {k}")))?;
+            let m = Money::parse_allow_zero(s.trim_start_matches('-'))?;
+            Ok(if s.starts_with('-') { Money::from_fen(-m.fen()) } else { m })
+        };
+        Ok(SettleSummary {
+            date: v["date"].as_str().unwrap_or_default().to_string(),
+            batch_id: v["batch_id"].as_i64().unwrap_or_default(),
+            merchants: v["merchants"].as_i64().unwrap_or_default(),
+            gross: money("gross")?,
+            refunds: money("refunds")?,
+            fees: money("fees")?,
+            net: money("net")?,
+            fee_issuer: money("fee_issuer")?,
+            fee_operator: money("fee_operator")?,
+            payout: money("payout")?,
+            replayed: v["replayed"].as_bool().unwrap_or_default(),
+        })
     }
 
     async fn batch_of(&self, day: NaiveDate) -> Result<i64> {

@@ -528,7 +528,9 @@ impl Op {
                     Op::BatchIssue(b, _) => u64::from(b.count),
                     _ => 0,
                 };
-                [("entry", 1), ("payment", 1), ("card", cards), ("account", cards + 1), ("misc", 3)]
+                // The one-step merchant add records every onboarding step (5 events + audit).
+                let misc = if matches!(self, Op::MerchantAdd(_)) { 8 } else { 3 };
+                [("entry", 1), ("payment", 1), ("card", cards), ("account", cards + 1), ("misc", misc)]
             }
         }
     }

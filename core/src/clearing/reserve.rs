@@ -215,9 +215,11 @@ pub fn parse_channel(channel: &str, path: &Path) -> Result<(String, Vec<ChannelR
 }
 
 fn ratio4(n: i64, d: i64) -> String {
-    (Decimal::from(n) / Decimal::from(d))
-        .round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
-        .to_string()
+    let mut r = (Decimal::from(n) / Decimal::from(d))
+        .round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    // Always four places ("0.8000"), as the report promises.
+    r.rescale(4);
+    r.to_string()
 }
 
 impl Batch<'_> {

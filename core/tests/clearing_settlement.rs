@@ -185,6 +185,12 @@ async fn settle_replay_and_identity(db: &TestDb) {
     let pf = next.payout_file(&db.admin, day("2026-03-01"), &file).await.unwrap();
     assert_eq!(pf["rows"], 2);
     assert_eq!(pf["total"], "281.63");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains(&format!("ONECARD-{}-{a}", s.batch_id)), "{text}");
+    // verify recomputes every line: a tampered net is found.
+    db.exec(&format!("UPDATE settlement_lines SET net = net + 1 WHERE merchant_id = {a}")).await;
+    let r = db.core.verify(&db.admin).await.unwrap();
+    assert!(r.problems.iter().any(|p| p.check == "settlement"), "{:?}", r.problems);
 }
 
 /// A refund of a settled purchase lands in the batch of its own day; a negative net carries

@@ -77,7 +77,7 @@ pub fn require_merchant(actor: &Actor, act: Act, m: &MerchantScope) -> Result<()
     let denied = || Error::new("forbidden", format!("user {} has no access to merchant {}", actor.user, m.id));
     match actor.role {
         Role::MerchantManager => {
-            let own = m.manager == actor.user || actor.scopes.iter().any(|s| *s == Scope::Merchant(m.id));
+            let own = m.manager == actor.user || actor.scopes.contains(&Scope::Merchant(m.id));
             if own {
                 Ok(())
             } else {

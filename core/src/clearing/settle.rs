@@ -91,7 +91,7 @@ impl Batch<'_> {
         }
         let d = day.to_string();
         if let Some(s) = self.stored_batch(&d).await? {
-            return Ok(serde_json::to_value(SettleSummary { replayed: true, ..s }).map_err(Error::internal)?);
+            return serde_json::to_value(SettleSummary { replayed: true, ..s }).map_err(Error::internal);
         }
         let later: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM settlement_batches WHERE day > $1")
             .bind(d.clone())

@@ -29,7 +29,7 @@ const USAGE: &str = "usage: onecard [--db URL] [--json] [--as USER] <command>
   fee-rule set --category C --bps N [--from D --to D] | fee-rule list | fee-rule split --issuer-bps N
   fee-rule adjust (--grade A|B|C|D | --volume-from AMOUNT | --support) (--bps N | --remove)
   settle --date D|yesterday | settlement show --date D
-  statement --merchant ID --date D --format xlsx|csv|pdf --out FILE
+  statement --merchant ID (--date D | --month YYYY-MM) --format xlsx|csv|pdf --out FILE
   payout file --date D --out FILE | payout mark BATCH MERCHANT paid|returned
   reserve import FILE | reserve reconcile --date D
   channel import --channel wechat|alipay|unionpay FILE | channel reconcile --date D

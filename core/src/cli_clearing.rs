@@ -78,11 +78,16 @@ pub(crate) async fn run(core: &Core, actor: &Actor, cmd: &str, a: &mut Args) -> 
         },
         "statement" => {
             let merchant = int(&a.need("--merchant")?, "--merchant")?;
-            let day = parse_day(&a.need("--date")?, clock)?;
+            let month = a.take("--month").map(|m| parse_month(&m)).transpose()?;
+            let day = if month.is_none() { Some(parse_day(&a.need("--date")?, clock)?) } else { None };
             let format = a.need("--format")?;
             let out = PathBuf::from(a.need("--out")?);
             a.done()?;
-            core.statement(actor, merchant, day, &format, &out).await
+            match (month, day) {
+                (Some(m), _) => core.statement_month(actor, merchant, m, &format, &out).await,
+                (None, Some(d)) => core.statement(actor, merchant, d, &format, &out).await,
+                _ => Err(usage("statement needs --date D or --month YYYY-MM")),
+            }
         }
         "payout" => match a.word("payout subcommand")?.as_str() {
             "file" => {

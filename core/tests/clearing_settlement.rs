@@ -234,6 +234,16 @@ async fn carry_forward_and_returns(db: &TestDb) {
     // Settling out of order is refused.
     db.refused("settlement_out_of_order", d4.settle(&db.admin, day("2026-02-27"))).await;
     d4.payout_mark(&db.admin, s3.batch_id, a, true).await.unwrap();
+    // The month's statement sums the three batches: 99 - 99 + 198.
+    let out = db.dir.path().join("march.csv");
+    let month = onecard::clearing::parse_month("2026-03").unwrap();
+    let st = d4.statement_month(&db.admin, a, month, "csv", &out).await.unwrap();
+    assert_eq!(
+        (st["gross"].as_str(), st["refunds"].as_str(), st["fees"].as_str()),
+        (Some("300.00"), Some("100.00"), Some("2.00"))
+    );
+    assert_eq!(st["net"], "198.00");
+    assert_eq!(st["lines"], 3);
     assert_eq!(db.scalar("SELECT balance FROM accounts WHERE kind = 'merchant_payout'").await, 0);
     // Nothing left to settle: it can be terminated.
     db.refused(

@@ -429,7 +429,7 @@ impl Core {
     ) -> Result<super::statement::Statement> {
         let scope = self.merchant_scope(merchant).await?;
         require_merchant(actor, Act::ReadMerchant, &scope)?;
-        super::statement::load(self, merchant, day).await
+        super::statement::load(self, merchant, day, days).await
     }
 
     /// `bench-settle`: generates `payments` purchases of yesterday across `merchants` merchants

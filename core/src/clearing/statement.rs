@@ -24,21 +24,22 @@ pub(crate) struct StatementLine {
     fee: i64,
 }
 
-/// A merchant's day.
+/// A merchant's day (or month: `days` business days from `day`).
 #[derive(Debug, Clone)]
 pub(crate) struct Statement {
     merchant: i64,
     name: String,
     day: NaiveDate,
+    days: u64,
     lines: Vec<StatementLine>,
     gross: i64,
     refunds: i64,
     fees: i64,
 }
 
-pub(crate) async fn load(core: &Core, merchant: i64, day: NaiveDate) -> Result<Statement> {
+pub(crate) async fn load(core: &Core, merchant: i64, day: NaiveDate, days: u64) -> Result<Statement> {
     let pool = &core.db().pool;
-    let (start, end) = (day_start_micros(day), day_start_micros(day + chrono::Days::new(1)));
+    let (start, end) = (day_start_micros(day), day_start_micros(day + chrono::Days::new(days)));
     let name: String =
         sqlx::query_scalar("SELECT name FROM merchants WHERE id = $1").bind(merchant).fetch_one(pool).await?;
     let mut lines = Vec::new();
@@ -96,7 +97,7 @@ pub(crate) async fn load(core: &Core, merchant: i64, day: NaiveDate) -> Result<S
     let gross = lines.iter().filter(|l| l.kind == "purchase").map(|l| l.amount).sum();
     let refunds = -lines.iter().filter(|l| l.kind != "purchase").map(|l| l.amount).sum::<i64>();
     let fees = lines.iter().map(|l| l.fee).sum();
-    Ok(Statement { merchant, name, day, lines, gross, refunds, fees })
+    Ok(Statement { merchant, name, day, days, lines, gross, refunds, fees })
 }
 
 impl Statement {
@@ -144,7 +145,11 @@ impl Statement {
     fn pdf(&self) -> Vec<u8> {
         let mut text = vec![
             format!("OneCard merchant statement - merchant {} ({})", self.merchant, ascii(&self.name)),
-            format!("Business day {} (Asia/Shanghai)", self.day),
+            if self.days == 1 {
+                format!("Business day {} (Asia/Shanghai)", self.day)
+            } else {
+                format!("Business days {} to {} (Asia/Shanghai)", self.day, self.day + chrono::Days::new(self.days - 1))
+            },
             String::new(),
             format!("{:<18} {:>10} {:<25} {:>10} {:>12} {:>9}", "kind", "id", "time", "payment", "amount", "fee"),
         ];
@@ -223,7 +228,32 @@ impl Core {
         format: &str,
         out: &Path,
     ) -> Result<Value> {
-        let s = self.statement_lines(actor, merchant, day).await?;
+        self.statement_for(actor, merchant, day, 1, format, out).await
+    }
+
+    /// A merchant's statement of a calendar month (`month` = its first day).
+    pub async fn statement_month(
+        &self,
+        actor: &crate::auth::Actor,
+        merchant: i64,
+        month: NaiveDate,
+        format: &str,
+        out: &Path,
+    ) -> Result<Value> {
+        let days = ((month + chrono::Months::new(1)) - month).num_days() as u64;
+        self.statement_for(actor, merchant, month, days, format, out).await
+    }
+
+    async fn statement_for(
+        &self,
+        actor: &crate::auth::Actor,
+        merchant: i64,
+        day: NaiveDate,
+        days: u64,
+        format: &str,
+        out: &Path,
+    ) -> Result<Value> {
+        let s = self.statement_lines(actor, merchant, day, days).await?;
         let io = |e: std::io::Error| Error::new("export_failed", format!("cannot write {}: {e}", out.display()));
         match format {
             "pdf" => {
@@ -243,8 +273,10 @@ impl Core {
             }
         }
         let mf = Money::from_fen;
-        Ok(json!({"merchant": merchant, "date": day.to_string(), "format": format, "path": out.display().to_string(),
+        Ok(
+            json!({"merchant": merchant, "date": day.to_string(), "days": days, "format": format, "path": out.display().to_string(),
                   "lines": s.lines.len(), "gross": mf(s.gross), "refunds": mf(s.refunds), "fees": mf(s.fees),
-                  "net": mf(s.gross - s.refunds - s.fees)}))
+                  "net": mf(s.gross - s.refunds - s.fees)}),
+        )
     }
 }

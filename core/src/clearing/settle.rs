@@ -426,6 +426,7 @@ impl Core {
         actor: &Actor,
         merchant: i64,
         day: NaiveDate,
+        days: u64,
     ) -> Result<super::statement::Statement> {
         let scope = self.merchant_scope(merchant).await?;
         require_merchant(actor, Act::ReadMerchant, &scope)?;

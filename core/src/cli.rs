@@ -11,17 +11,32 @@ use crate::auth::Actor;
 use crate::card_number::CardNumber;
 use crate::error::{Error, Result};
 use crate::money::Money;
-use crate::types::{CardStatus, CardType, Category, Channel, CityTier, Funding, Medium, PayerType, Role};
+use crate::types::{CardStatus, CardType, Channel, CityTier, Funding, Medium, PayerType, Role};
 use crate::{
-    BatchIssueRequest, CardAction, CardActionRequest, Core, Holder, IssueRequest, MallAddRequest, MerchantAddRequest,
-    PayRequest, RefundRequest, ReverseRequest, TopUpRequest, TransferRequest, UserAddRequest,
+    BatchIssueRequest, CardAction, CardActionRequest, Core, Holder, IssueRequest, MallAddRequest, PayRequest,
+    RefundRequest, ReverseRequest, TopUpRequest, TransferRequest, UserAddRequest,
 };
 use std::io::Read as _;
 
 const USAGE: &str = "usage: onecard [--db URL] [--json] [--as USER] <command>
   init [--sandbox]
   mall add --code CODE --name NAME --region REGION --city-tier 1|2|3|4
-  merchant add --mall CODE --name NAME --category CATEGORY
+  merchant add --mall CODE --name NAME --category CATEGORY [--fee-bps N] [--manager USER]
+  merchant apply --mall CODE --name NAME --category CATEGORY [--manager USER]
+  merchant submit ID --credit-code CODE --brand-auth REF --contact C --account BANK_ACCOUNT
+  merchant review ID approve|reject [--reason R] | merchant contract ID [--fee-bps N] [--account A] [--start D]
+  merchant activate|suspend|terminate ID [--reason R] | merchant list [--status S] | merchant show ID
+  fee-rule set --category C --bps N [--from D --to D] | fee-rule list | fee-rule split --issuer-bps N
+  fee-rule adjust (--grade A|B|C|D | --volume-from AMOUNT | --support) (--bps N | --remove)
+  settle --date D|yesterday | settlement show --date D
+  statement --merchant ID (--date D | --month YYYY-MM) --format xlsx|csv|pdf --out FILE
+  payout file --date D --out FILE | payout mark BATCH MERCHANT paid|returned
+  reserve import FILE | reserve reconcile --date D
+  channel import --channel wechat|alipay|unionpay FILE | channel reconcile --date D
+  channel resolve ID --note N | channel drift --seconds N
+  complaint add --merchant ID --note N [--kind complaint|dispute]
+  rating run --month YYYY-MM | rating show --month YYYY-MM
+  bench-settle [--payments N] [--merchants M]
   card issue --type physical|virtual|cobrand [--holder-name N --id-number X --phone P] [--mall CODE]
   card batch-issue --type TYPE --count N [--face-value AMOUNT] --ref REF [--buyer-name N --buyer-id X]
                    [--channel C --payer-type person|company --payer-name N --funding debit|credit] [--mall CODE]
@@ -40,16 +55,16 @@ const USAGE: &str = "usage: onecard [--db URL] [--json] [--as USER] <command>
   bench [--payments N] [--clients N] | bench-cards [--cards N]";
 
 /// Parsed command line: positional words and `--flag value` options.
-struct Args {
+pub(crate) struct Args {
     words: Vec<String>,
     opts: HashMap<String, Vec<String>>,
     switches: Vec<String>,
 }
 
 /// Flags that take no value.
-const SWITCHES: &[&str] = &["--json", "--sandbox", "--help", "--password-stdin"];
+const SWITCHES: &[&str] = &["--json", "--sandbox", "--help", "--password-stdin", "--remove", "--support"];
 
-fn usage(msg: impl Into<String>) -> Error {
+pub(crate) fn usage(msg: impl Into<String>) -> Error {
     Error::new("usage", format!("{}\n{USAGE}", msg.into()))
 }
 
@@ -85,7 +100,7 @@ fn parse_args(argv: Vec<String>) -> Result<Args> {
 }
 
 impl Args {
-    fn take(&mut self, flag: &str) -> Option<String> {
+    pub(crate) fn take(&mut self, flag: &str) -> Option<String> {
         let v = self.opts.get_mut(flag)?;
         let out = if v.is_empty() { None } else { Some(v.remove(0)) };
         if v.is_empty() {
@@ -96,22 +111,22 @@ impl Args {
     fn take_all(&mut self, flag: &str) -> Vec<String> {
         self.opts.remove(flag).unwrap_or_default()
     }
-    fn need(&mut self, flag: &str) -> Result<String> {
+    pub(crate) fn need(&mut self, flag: &str) -> Result<String> {
         self.take(flag).ok_or_else(|| usage(format!("{flag} is required")))
     }
-    fn switch(&mut self, s: &str) -> bool {
+    pub(crate) fn switch(&mut self, s: &str) -> bool {
         let had = self.switches.iter().any(|x| x == s);
         self.switches.retain(|x| x != s);
         had
     }
-    fn word(&mut self, what: &str) -> Result<String> {
+    pub(crate) fn word(&mut self, what: &str) -> Result<String> {
         if self.words.is_empty() {
             return Err(usage(format!("missing {what}")));
         }
         Ok(self.words.remove(0))
     }
     /// Refuses anything left over: a typo must not be silently ignored.
-    fn done(&self) -> Result<()> {
+    pub(crate) fn done(&self) -> Result<()> {
         if let Some(w) = self.words.first() {
             return Err(usage(format!("unexpected argument {w:?}")));
         }
@@ -125,7 +140,7 @@ impl Args {
     }
 }
 
-fn int(s: &str, what: &str) -> Result<i64> {
+pub(crate) fn int(s: &str, what: &str) -> Result<i64> {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) || s.len() > 18 {
         return Err(Error::new("invalid_argument", format!("{what} must be a whole number, got {s:?}")));
     }
@@ -194,7 +209,9 @@ async fn run(argv: Vec<String>) -> Result<(Value, i32)> {
     let actor = core.actor(&user).await?;
     let v = match cmd.as_str() {
         "mall" => mall(&core, &actor, &mut a).await?,
-        "merchant" => merchant(&core, &actor, &mut a).await?,
+        // Merchants and the clearing center: core/src/cli_clearing.rs.
+        "merchant" | "fee-rule" | "settle" | "settlement" | "statement" | "payout" | "reserve" | "channel"
+        | "complaint" | "rating" | "bench-settle" => crate::cli_clearing::run(&core, &actor, &cmd, &mut a).await?,
         "card" => card(&core, &actor, &mut a).await?,
         "topup" => {
             let card = CardNumber::parse(&a.word("CARD")?)?;
@@ -292,21 +309,6 @@ async fn mall(core: &Core, actor: &Actor, a: &mut Args) -> Result<Value> {
             core.mall_add(actor, r).await
         }
         s => Err(usage(format!("unknown mall subcommand {s:?}"))),
-    }
-}
-
-async fn merchant(core: &Core, actor: &Actor, a: &mut Args) -> Result<Value> {
-    match a.word("merchant subcommand")?.as_str() {
-        "add" => {
-            let r = MerchantAddRequest {
-                mall: a.need("--mall")?,
-                name: a.need("--name")?,
-                category: Category::parse(&a.need("--category")?)?,
-            };
-            a.done()?;
-            core.merchant_add(actor, r).await
-        }
-        s => Err(usage(format!("unknown merchant subcommand {s:?}"))),
     }
 }
 

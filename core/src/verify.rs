@@ -20,7 +20,7 @@ use crate::Core;
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Problem {
     /// Which check: entry_balance, account_balance, negative_card, reserve, journal_chain,
-    /// audit_chain, chain_head, anchor_chain.
+    /// audit_chain, chain_head, anchor_chain, settlement.
     pub check: String,
     /// The table of the first bad row.
     pub table: String,
@@ -257,7 +257,8 @@ impl Core {
                     &mut problems,
                 );
             }
-            if kind == "merchant_payable" {
+            // Payouts on their way to the bank are still owed to merchants.
+            if kind == "merchant_payable" || kind == "merchant_payout" {
                 payables += balance.max(0);
             }
             *totals.entry(kind).or_default() += balance;
@@ -283,6 +284,34 @@ impl Core {
                         reserve.unsettled_payables
                     ),
                 ),
+                &mut problems,
+            );
+        }
+        // Settlement batches: each line's net = gross - refunds - fees, its fee shares add up to
+        // its fees, its payout and carry follow from net + carry_in, and the batch totals are the
+        // sums of its lines.
+        let bad_line: Option<(i64,)> = sqlx::query_as(
+            "SELECT batch_id FROM settlement_lines WHERE net <> gross - refunds - fees \
+             OR fee_issuer + fee_operator <> fees OR payout + carry_out <> net + carry_in \
+             OR payout < 0 OR carry_out > 0 ORDER BY batch_id LIMIT 1",
+        )
+        .fetch_optional(pool)
+        .await?;
+        if let Some((b,)) = bad_line {
+            first(problem("settlement", "settlement_batches", b, "a line does not add up".into()), &mut problems);
+        }
+        let bad_batch: Option<(i64,)> = sqlx::query_as(
+            "SELECT b.id FROM settlement_batches b LEFT JOIN (SELECT batch_id, COUNT(*) AS n, SUM(gross) AS g, \
+             SUM(refunds) AS r, SUM(fees) AS f, SUM(net) AS t, SUM(payout) AS p FROM settlement_lines \
+             GROUP BY batch_id) l ON l.batch_id = b.id WHERE b.merchants <> COALESCE(l.n, 0) \
+             OR b.gross <> COALESCE(l.g, 0) OR b.refunds <> COALESCE(l.r, 0) OR b.fees <> COALESCE(l.f, 0) \
+             OR b.net <> COALESCE(l.t, 0) OR b.payout <> COALESCE(l.p, 0) ORDER BY b.id LIMIT 1",
+        )
+        .fetch_optional(pool)
+        .await?;
+        if let Some((b,)) = bad_batch {
+            first(
+                problem("settlement", "settlement_batches", b, "the batch totals are not the sums of its lines".into()),
                 &mut problems,
             );
         }

@@ -88,8 +88,10 @@ impl Batch<'_> {
             }
             Op::MerchantAdd(r) => {
                 actor.require(Permission::ManageMalls)?;
-                self.merchant_add(r, actor).await.map(Outcome::Json)
+                self.merchant_add(r, None, None, actor).await.map(Outcome::Json)
             }
+            // Merchants and the clearing center check their own permissions (clearing/auth.rs).
+            Op::Clearing(c) => self.clearing(c, actor).await.map(Outcome::Json),
             Op::User(u) => {
                 // Setup and sign-in outcomes are recorded on the system's behalf by users.rs;
                 // everything else is an administrator's act.
@@ -303,6 +305,9 @@ impl Batch<'_> {
                 format!("card balance {} is less than {}", Money::from_fen(self.balance(c.account_id)), r.amount),
             ));
         }
+        // The rate in force now is stored with the payment: a later rule change never rewrites it.
+        let fee_bps = self.fee_bps_for(r.merchant, &m).await?;
+        let fee = crate::clearing::fee_of(a, fee_bps);
         let payment_id = self.next_id("payment")?;
         let entry = self.add_entry(
             "purchase",
@@ -315,9 +320,18 @@ impl Batch<'_> {
         )?;
         self.add_payment(
             payment_id,
-            PaySt { card_id: c.id, merchant_id: r.merchant, amount: a, refunded: 0, entry_id: entry },
+            PaySt {
+                card_id: c.id,
+                merchant_id: r.merchant,
+                amount: a,
+                refunded: 0,
+                entry_id: entry,
+                fee,
+                fee_refunded: 0,
+            },
             r.medium.as_str(),
             r.checkout_seconds,
+            fee_bps,
         );
         if let Some(n) = nonce {
             self.use_qr(n, c.id);
@@ -388,6 +402,9 @@ impl Batch<'_> {
         let c = self.live_card(p.card_id).await?;
         self.usable(&c)?;
         self.check_cap(&c, a)?;
+        // The proportional fee goes back; the refund that completes the purchase returns whatever
+        // is left, so a fully refunded purchase costs the merchant nothing.
+        let fee_back = crate::clearing::refund_fee(p.amount, p.fee, p.refunded, p.fee_refunded, a);
         let refund_id = self.next_id("payment")?;
         let entry = self.add_entry(
             "refund",
@@ -398,8 +415,12 @@ impl Batch<'_> {
             vec![(m.account_id, a), (c.account_id, -a)],
             Some((r.payment_id, a)),
         )?;
-        self.push("refunds", vec![V::I(refund_id), V::I(r.payment_id), V::I(a), V::I(entry), V::I(self.now)]);
-        self.add_refunded(r.payment_id, a);
+        self.set_entry_fee(entry, fee_back);
+        self.push(
+            "refunds",
+            vec![V::I(refund_id), V::I(r.payment_id), V::I(a), V::I(entry), V::I(self.now), V::I(fee_back)],
+        );
+        self.add_refunded(r.payment_id, a, fee_back);
         self.add_activity(&c, "refund", a, Some(entry), actor, &format!("payment {}", r.payment_id));
         let mut mv = self.movement(entry, &c, r.amount);
         mv.payment_id = Some(r.payment_id);
@@ -503,7 +524,7 @@ impl Batch<'_> {
         if e.kind == "refund" {
             if let Some((pid, amt)) = e.payment {
                 self.payment(pid).await?;
-                self.add_refunded(pid, -amt);
+                self.add_refunded(pid, -amt, -e.fee);
             }
         }
         let change_of =
@@ -944,10 +965,23 @@ impl Batch<'_> {
         }))
     }
 
-    async fn merchant_add(&mut self, r: &MerchantAddRequest, actor: &Actor) -> Result<serde_json::Value> {
+    /// The one-step `merchant add` of administrators: an active merchant at once, with every
+    /// onboarding step recorded as if it had been walked (applied .. active), so the merchant's
+    /// history reads the same whichever way it was onboarded. `fee_bps` sets a contract rate.
+    pub(crate) async fn merchant_add(
+        &mut self,
+        r: &MerchantAddRequest,
+        fee_bps: Option<i64>,
+        manager: Option<String>,
+        actor: &Actor,
+    ) -> Result<serde_json::Value> {
         check_name(&r.name)?;
+        if let Some(b) = fee_bps {
+            crate::clearing::check_bps(b)?;
+        }
         let region = self.mall_region(&r.mall).await?;
         actor.require_mall(&r.mall, &region)?;
+        let manager = manager.unwrap_or_else(|| actor.user.clone());
         let id = self.next_id("misc")?;
         let account_id = self.new_account("merchant_payable", id.to_string(), -1)?;
         self.push(
@@ -960,12 +994,38 @@ impl Batch<'_> {
                 V::I(1),
                 V::I(account_id),
                 V::I(self.now),
+                V::T("active".into()),
+                V::T(manager.clone()),
+                V::NI(fee_bps),
             ],
         );
-        self.merchants.insert(id, super::batch::MerchSt { mall: r.mall.clone(), region, active: true, account_id });
+        self.merchants.insert(
+            id,
+            super::batch::MerchSt {
+                mall: r.mall.clone(),
+                region,
+                active: true,
+                account_id,
+                category: r.category.as_str().into(),
+                fee_bps,
+                grade: None,
+                support_month: None,
+            },
+        );
+        let why = "one-step merchant add by an administrator";
+        for (from, to) in [
+            ("", "applied"),
+            ("applied", "submitted"),
+            ("submitted", "approved"),
+            ("approved", "contracted"),
+            ("contracted", "active"),
+        ] {
+            self.merchant_event(id, from, to, actor, why)?;
+        }
         self.audit(actor, "merchant.add", &id.to_string(), &r.name)?;
         Ok(serde_json::json!({
             "merchant": id, "mall": r.mall, "name": r.name, "category": r.category, "active": true,
+            "status": "active", "account_manager": manager, "fee_bps": fee_bps,
         }))
     }
 
@@ -1059,7 +1119,7 @@ pub(crate) fn check_code(what: &str, s: &str) -> Result<()> {
     Ok(())
 }
 
-fn check_name(s: &str) -> Result<()> {
+pub(crate) fn check_name(s: &str) -> Result<()> {
     if s.trim().is_empty() || s.trim() != s || s.chars().count() > 64 || s.chars().any(char::is_control) {
         return Err(Error::new("invalid_name", "a name is 1 to 64 characters without leading/trailing spaces"));
     }

@@ -47,6 +47,14 @@ pub(crate) struct MerchSt {
     pub region: String,
     pub active: bool,
     pub account_id: i64,
+    /// Category (its base and promotional fee rates).
+    pub category: String,
+    /// Contract fee rate, if any.
+    pub fee_bps: Option<i64>,
+    /// Last rating grade, if rated.
+    pub grade: Option<String>,
+    /// The month ('YYYY-MM') the merchant is in the support plan, if any.
+    pub support_month: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -56,6 +64,9 @@ pub(crate) struct PaySt {
     pub amount: i64,
     pub refunded: i64,
     pub entry_id: i64,
+    /// The fee charged on the payment, and how much of it refunds have returned.
+    pub fee: i64,
+    pub fee_refunded: i64,
 }
 
 /// A journal entry, for reversal.
@@ -65,6 +76,8 @@ pub(crate) struct EntrySt {
     pub postings: Vec<(i64, i64)>,
     /// The payment it created (purchase) or refunded (refund), with the refund amount.
     pub payment: Option<(i64, i64)>,
+    /// The fee a refund returned (refund entries).
+    pub fee: i64,
 }
 
 /// A value to bind in a multi-row statement.
@@ -88,12 +101,13 @@ struct ChainSt {
 const TABLES: &[(&str, &str)] = &[
     ("members", "id, name_enc, id_number_enc, phone_enc, name_masked, phone_masked, id_number_bidx, phone_bidx, created_at"),
     ("accounts", "id, kind, owner, normal, balance, version"),
-    ("merchants", "id, mall, name, category, active, account_id, created_at"),
+    ("merchants", "id, mall, name, category, active, account_id, created_at, status, account_manager, fee_bps"),
+    ("merchant_events", "id, merchant_id, from_status, to_status, actor, reason, at"),
     ("cards", "id, number, card_type, registered, member_id, mall, status, account_id, issued_at, expires_on, replaced_by, issue_ref"),
     ("journal_entries", "id, kind, ref, actor, created_at, memo, reverses, chain, chain_seq, hash"),
     ("postings", "entry_id, account_id, amount"),
-    ("payments", "id, card_id, merchant_id, amount, refunded, medium, checkout_seconds, entry_id, created_at"),
-    ("refunds", "id, payment_id, amount, entry_id, created_at"),
+    ("payments", "id, card_id, merchant_id, amount, refunded, medium, checkout_seconds, entry_id, created_at, fee_bps, fee"),
+    ("refunds", "id, payment_id, amount, entry_id, created_at, fee"),
     ("topups", "entry_id, card_id, amount, channel, funding, payer_type, ref, created_at"),
     ("card_activities", "card_id, seq, kind, amount, balance_after, entry_id, actor, at, note"),
     ("idempotency", "kind, ref, request_hash, response, created_at"),
@@ -127,7 +141,10 @@ pub(crate) struct Batch<'c> {
     qr_nonces: HashSet<String>,
     rows: HashMap<&'static str, Vec<Vec<V>>>,
     deltas: HashMap<i64, (i64, i64)>,
-    refund_deltas: HashMap<i64, i64>,
+    /// Per payment: (refunded amount, fee returned) added by this batch.
+    refund_deltas: HashMap<i64, (i64, i64)>,
+    /// The fee rules, loaded by the first purchase of the batch (one query per transaction).
+    pub fees: Option<crate::clearing::FeeBook>,
     card_updates: Vec<i64>,
     new_cards: HashSet<i64>,
     /// The control of the long job this transaction runs (alone), if any.
@@ -183,6 +200,7 @@ impl<'c> Batch<'c> {
             rows: HashMap::new(),
             deltas: HashMap::new(),
             refund_deltas: HashMap::new(),
+            fees: None,
             card_updates: Vec::new(),
             new_cards: HashSet::new(),
             control: None,
@@ -327,17 +345,35 @@ impl<'c> Batch<'c> {
             // account it updates in id order.
             let sql = format!(
                 "SELECT m.id, m.mall, r.region, m.active, m.account_id, a.balance, a.normal, \
-                 a.version FROM merchants m JOIN malls r ON r.code = m.mall \
+                 a.version, m.category, m.fee_bps, m.grade, m.support_month FROM merchants m \
+                 JOIN malls r ON r.code = m.mall \
                  JOIN accounts a ON a.id = m.account_id WHERE m.id IN ({})",
                 placeholders(self.backend(), chunk.len(), 1)
             );
-            let mut q = sqlx::query_as::<_, (i64, String, String, i64, i64, i64, i64, i64)>(&sql);
+            let mut q = sqlx::query(&sql);
             for id in chunk {
                 q = q.bind(*id);
             }
-            for (id, mall, region, active, account_id, balance, normal, version) in q.fetch_all(&mut *self.tx).await? {
-                self.accounts.insert(account_id, AcctSt { balance, normal, version });
-                self.merchants.insert(id, MerchSt { mall, region, active: active != 0, account_id });
+            for row in q.fetch_all(&mut *self.tx).await? {
+                let id: i64 = row.try_get(0)?;
+                let account_id: i64 = row.try_get(4)?;
+                self.accounts.insert(
+                    account_id,
+                    AcctSt { balance: row.try_get(5)?, normal: row.try_get(6)?, version: row.try_get(7)? },
+                );
+                self.merchants.insert(
+                    id,
+                    MerchSt {
+                        mall: row.try_get(1)?,
+                        region: row.try_get(2)?,
+                        active: row.try_get::<i64, _>(3)? != 0,
+                        account_id,
+                        category: row.try_get(8)?,
+                        fee_bps: row.try_get(9)?,
+                        grade: row.try_get(10)?,
+                        support_month: row.try_get(11)?,
+                    },
+                );
             }
         }
         Ok(())
@@ -354,20 +390,23 @@ impl<'c> Batch<'c> {
             // is from this statement's snapshot; `refund` re-reads it after the lock.
             let sql = format!(
                 "SELECT p.id, p.card_id, p.merchant_id, p.amount, p.refunded, p.entry_id, \
-                 (SELECT COUNT(*) FROM journal_entries r WHERE r.reverses = p.entry_id) \
+                 (SELECT COUNT(*) FROM journal_entries r WHERE r.reverses = p.entry_id), \
+                 p.fee, p.fee_refunded \
                  FROM payments p WHERE p.id IN ({}) ORDER BY p.id{}",
                 placeholders(self.backend(), chunk.len(), 1),
                 self.backend().for_update()
             );
-            let mut q = sqlx::query_as::<_, (i64, i64, i64, i64, i64, i64, i64)>(&sql);
+            let mut q = sqlx::query_as::<_, (i64, i64, i64, i64, i64, i64, i64, i64, i64)>(&sql);
             for id in chunk {
                 q = q.bind(*id);
             }
-            for (id, card_id, merchant_id, amount, refunded, entry_id, rev) in q.fetch_all(&mut *self.tx).await? {
+            for (id, card_id, merchant_id, amount, refunded, entry_id, rev, fee, fee_refunded) in
+                q.fetch_all(&mut *self.tx).await?
+            {
                 if rev > 0 {
                     self.reversed.insert(entry_id);
                 }
-                self.payments.insert(id, PaySt { card_id, merchant_id, amount, refunded, entry_id });
+                self.payments.insert(id, PaySt { card_id, merchant_id, amount, refunded, entry_id, fee, fee_refunded });
             }
         }
         Ok(())
@@ -436,22 +475,22 @@ impl<'c> Batch<'c> {
                 .bind(id)
                 .fetch_all(&mut *self.tx)
                 .await?;
-        let payment: Option<(i64, i64)> = match kind.as_str() {
+        let found: Option<(i64, i64, i64)> = match kind.as_str() {
             "purchase" => {
-                sqlx::query_as("SELECT id, amount FROM payments WHERE entry_id = $1")
+                sqlx::query_as("SELECT id, amount, fee FROM payments WHERE entry_id = $1")
                     .bind(id)
                     .fetch_optional(&mut *self.tx)
                     .await?
             }
             "refund" => {
-                sqlx::query_as("SELECT payment_id, amount FROM refunds WHERE entry_id = $1")
+                sqlx::query_as("SELECT payment_id, amount, fee FROM refunds WHERE entry_id = $1")
                     .bind(id)
                     .fetch_optional(&mut *self.tx)
                     .await?
             }
             _ => None,
         };
-        let e = EntrySt { kind, postings, payment };
+        let e = EntrySt { kind, postings, payment: found.map(|(p, a, _)| (p, a)), fee: found.map_or(0, |f| f.2) };
         self.entries.insert(id, e.clone());
         Ok(e)
     }
@@ -642,7 +681,7 @@ impl<'c> Batch<'c> {
         if let Some(r) = reverses {
             self.reversed.insert(r);
         }
-        self.entries.insert(id, EntrySt { kind: kind.to_string(), postings: merged, payment });
+        self.entries.insert(id, EntrySt { kind: kind.to_string(), postings: merged, payment, fee: 0 });
         Ok(id)
     }
 
@@ -682,16 +721,26 @@ impl<'c> Batch<'c> {
         );
     }
 
-    /// Adds to a payment's refunded total.
-    pub fn add_refunded(&mut self, payment_id: i64, amount: i64) {
+    /// Adds to a payment's refunded total and to the fee its refunds returned.
+    pub fn add_refunded(&mut self, payment_id: i64, amount: i64, fee: i64) {
         if let Some(p) = self.payments.get_mut(&payment_id) {
             p.refunded += amount;
+            p.fee_refunded += fee;
         }
-        *self.refund_deltas.entry(payment_id).or_default() += amount;
+        let d = self.refund_deltas.entry(payment_id).or_default();
+        d.0 += amount;
+        d.1 += fee;
     }
 
-    /// Registers a payment created in this batch.
-    pub fn add_payment(&mut self, id: i64, p: PaySt, medium: &str, checkout: Option<i64>) {
+    /// Records the fee a refund entry returned (so a reversal of the refund can take it back).
+    pub fn set_entry_fee(&mut self, entry_id: i64, fee: i64) {
+        if let Some(e) = self.entries.get_mut(&entry_id) {
+            e.fee = fee;
+        }
+    }
+
+    /// Registers a payment created in this batch, with the fee rate in force and its fee.
+    pub fn add_payment(&mut self, id: i64, p: PaySt, medium: &str, checkout: Option<i64>, fee_bps: i64) {
         self.push(
             "payments",
             vec![
@@ -704,6 +753,8 @@ impl<'c> Batch<'c> {
                 V::NI(checkout),
                 V::I(p.entry_id),
                 V::I(self.now),
+                V::I(fee_bps),
+                V::I(p.fee),
             ],
         );
         self.payments.insert(id, p);
@@ -761,10 +812,11 @@ impl<'c> Batch<'c> {
                 done += n;
             }
         }
-        let refunds: Vec<(i64, i64)> = self.refund_deltas.iter().map(|(a, b)| (*a, *b)).collect();
-        for (id, amt) in refunds {
-            sqlx::query("UPDATE payments SET refunded = refunded + $1 WHERE id = $2")
+        let refunds: Vec<(i64, (i64, i64))> = self.refund_deltas.iter().map(|(a, b)| (*a, *b)).collect();
+        for (id, (amt, fee)) in refunds {
+            sqlx::query("UPDATE payments SET refunded = refunded + $1, fee_refunded = fee_refunded + $2 WHERE id = $3")
                 .bind(amt)
+                .bind(fee)
                 .bind(id)
                 .execute(&mut *self.tx)
                 .await?;

@@ -18,7 +18,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
-pub(crate) use batch::{audit_canonical, entry_canonical, Batch};
+pub(crate) use apply::check_name;
+pub(crate) use batch::{audit_canonical, entry_canonical, Batch, MerchSt, V};
 pub(crate) use ids::IdAlloc;
 pub(crate) use users::UserOp;
 
@@ -467,6 +468,9 @@ pub(crate) enum Op {
         name: String,
         value: String,
     },
+    /// Merchants and the clearing center (onboarding, fee rules, settlement, payouts, imports,
+    /// rating): see crate::clearing.
+    Clearing(crate::clearing::ClearingOp),
 }
 
 impl Op {
@@ -498,6 +502,15 @@ impl Op {
         }
     }
 
+    /// Whether the op runs in a transaction of its own: long jobs under a control, and the
+    /// clearing center's bulk jobs (a settlement, an import), which read the database in sets.
+    fn solo(&self) -> bool {
+        match self {
+            Op::Clearing(c) => c.solo(),
+            _ => self.control().is_some(),
+        }
+    }
+
     /// Upper bounds of the ids this op may take, by allocator name, reserved before the
     /// transaction begins (a reservation inside it would be lost on rollback).
     fn id_needs(&self) -> [(&'static str, u64); 5] {
@@ -508,13 +521,16 @@ impl Op {
             Op::TopUp(_) | Op::Transfer(_) | Op::Reverse(_) => {
                 [("entry", 1), ("payment", 0), ("card", 0), ("account", 0), ("misc", 0)]
             }
+            Op::Clearing(c) => c.id_needs(),
             _ => {
                 let cards = match self {
                     Op::Issue(_) | Op::Card(_) => 1,
                     Op::BatchIssue(b, _) => u64::from(b.count),
                     _ => 0,
                 };
-                [("entry", 1), ("payment", 1), ("card", cards), ("account", cards + 1), ("misc", 3)]
+                // The one-step merchant add records every onboarding step (5 events + audit).
+                let misc = if matches!(self, Op::MerchantAdd(_)) { 8 } else { 3 };
+                [("entry", 1), ("payment", 1), ("card", cards), ("account", cards + 1), ("misc", misc)]
             }
         }
     }
@@ -612,7 +628,7 @@ async fn writer_loop(ctx: Arc<Ctx>, mut rx: mpsc::Receiver<Job>) {
 /// its neighbours down with it. Jobs under a [`JobControl`] (long, cancellable) run in a
 /// transaction of their own, so cancelling one rolls back nothing but itself.
 async fn run_jobs(ctx: &Ctx, ids: &IdAlloc, jobs: Vec<Job>) {
-    let (solo, grouped): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|j| j.op.control().is_some());
+    let (solo, grouped): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|j| j.op.solo());
     if !grouped.is_empty() {
         run_group(ctx, ids, grouped).await;
     }

@@ -1,0 +1,282 @@
+//! Merchant statements: every payment, refund and reversal of a merchant on a business day, with
+//! totals computed the same way as the settlement batch (so they match it to the fen), as XLSX,
+//! CSV or a printable PDF.
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use serde_json::{json, Value};
+
+use crate::clock::{day_start_micros, format_micros};
+use crate::error::{Error, Result};
+use crate::export::{Cell, ExportFormat, Table};
+use crate::money::Money;
+use crate::Core;
+
+/// One line: kind, id, time, payment, amount (as it moves the merchant's money), fee.
+#[derive(Debug, Clone)]
+pub(crate) struct StatementLine {
+    kind: &'static str,
+    id: i64,
+    at: i64,
+    payment: i64,
+    amount: i64,
+    fee: i64,
+}
+
+/// A merchant's day (or month: `days` business days from `day`).
+#[derive(Debug, Clone)]
+pub(crate) struct Statement {
+    merchant: i64,
+    name: String,
+    day: NaiveDate,
+    days: u64,
+    lines: Vec<StatementLine>,
+    gross: i64,
+    refunds: i64,
+    fees: i64,
+}
+
+pub(crate) async fn load(core: &Core, merchant: i64, day: NaiveDate, days: u64) -> Result<Statement> {
+    let pool = &core.db().pool;
+    let (start, end) = (day_start_micros(day), day_start_micros(day + chrono::Days::new(days)));
+    let name: String =
+        sqlx::query_scalar("SELECT name FROM merchants WHERE id = $1").bind(merchant).fetch_one(pool).await?;
+    let mut lines = Vec::new();
+    let purchases: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT id, created_at, amount, fee FROM payments WHERE merchant_id = $1 AND created_at >= $2 \
+         AND created_at < $3 ORDER BY created_at, id",
+    )
+    .bind(merchant)
+    .bind(start)
+    .bind(end)
+    .fetch_all(pool)
+    .await?;
+    for (id, at, amount, fee) in purchases {
+        lines.push(StatementLine { kind: "purchase", id, at, payment: id, amount, fee });
+    }
+    let refunds: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT f.id, f.created_at, f.payment_id, f.amount, f.fee FROM refunds f JOIN payments p ON p.id = f.payment_id \
+         WHERE p.merchant_id = $1 AND f.created_at >= $2 AND f.created_at < $3 ORDER BY f.created_at, f.id",
+    )
+    .bind(merchant)
+    .bind(start)
+    .bind(end)
+    .fetch_all(pool)
+    .await?;
+    for (id, at, payment, amount, fee) in refunds {
+        lines.push(StatementLine { kind: "refund", id, at, payment, amount: -amount, fee: -fee });
+    }
+    let reversals: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT j.id, j.created_at, p.id, p.amount, p.fee FROM journal_entries j JOIN payments p \
+         ON p.entry_id = j.reverses WHERE j.reverses IS NOT NULL AND p.merchant_id = $1 \
+         AND j.created_at >= $2 AND j.created_at < $3",
+    )
+    .bind(merchant)
+    .bind(start)
+    .bind(end)
+    .fetch_all(pool)
+    .await?;
+    for (id, at, payment, amount, fee) in reversals {
+        lines.push(StatementLine { kind: "purchase_reversal", id, at, payment, amount: -amount, fee: -fee });
+    }
+    let refund_reversals: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT j.id, j.created_at, f.payment_id, f.amount, f.fee FROM journal_entries j JOIN refunds f \
+         ON f.entry_id = j.reverses JOIN payments p ON p.id = f.payment_id WHERE j.reverses IS NOT NULL \
+         AND p.merchant_id = $1 AND j.created_at >= $2 AND j.created_at < $3",
+    )
+    .bind(merchant)
+    .bind(start)
+    .bind(end)
+    .fetch_all(pool)
+    .await?;
+    for (id, at, payment, amount, fee) in refund_reversals {
+        lines.push(StatementLine { kind: "refund_reversal", id, at, payment, amount, fee });
+    }
+    lines.sort_by_key(|l| (l.at, l.id));
+    let gross = lines.iter().filter(|l| l.kind == "purchase").map(|l| l.amount).sum();
+    let refunds = -lines.iter().filter(|l| l.kind != "purchase").map(|l| l.amount).sum::<i64>();
+    let fees = lines.iter().map(|l| l.fee).sum();
+    Ok(Statement { merchant, name, day, days, lines, gross, refunds, fees })
+}
+
+impl Statement {
+    fn table(&self) -> Table {
+        let mut rows: Vec<Vec<Cell>> = self
+            .lines
+            .iter()
+            .map(|l| {
+                vec![
+                    Cell::Text(l.kind.into()),
+                    Cell::Int(l.id),
+                    Cell::Text(format_micros(l.at)),
+                    Cell::Int(l.payment),
+                    Cell::Money(Money::from_fen(l.amount)),
+                    Cell::Money(Money::from_fen(l.fee)),
+                ]
+            })
+            .collect();
+        for (label, v) in self.totals() {
+            rows.push(vec![
+                Cell::Text(label.into()),
+                Cell::Text(String::new()),
+                Cell::Text(String::new()),
+                Cell::Text(String::new()),
+                Cell::Money(Money::from_fen(v)),
+                Cell::Text(String::new()),
+            ]);
+        }
+        Table {
+            title: format!("{} {}", self.merchant, self.day),
+            headers: ["kind", "id", "time", "payment", "amount", "fee"].map(String::from).to_vec(),
+            rows,
+        }
+    }
+
+    fn totals(&self) -> [(&'static str, i64); 4] {
+        [
+            ("total_gross", self.gross),
+            ("total_refunds", self.refunds),
+            ("total_fees", self.fees),
+            ("total_net", self.gross - self.refunds - self.fees),
+        ]
+    }
+
+    fn pdf(&self) -> Vec<u8> {
+        let mut text = vec![
+            format!("OneCard merchant statement - merchant {} ({})", self.merchant, ascii(&self.name)),
+            if self.days == 1 {
+                format!("Business day {} (Asia/Shanghai)", self.day)
+            } else {
+                format!("Business days {} to {} (Asia/Shanghai)", self.day, self.day + chrono::Days::new(self.days - 1))
+            },
+            String::new(),
+            format!("{:<18} {:>10} {:<25} {:>10} {:>12} {:>9}", "kind", "id", "time", "payment", "amount", "fee"),
+        ];
+        for l in &self.lines {
+            text.push(format!(
+                "{:<18} {:>10} {:<25} {:>10} {:>12} {:>9}",
+                l.kind,
+                l.id,
+                format_micros(l.at),
+                l.payment,
+                Money::from_fen(l.amount).to_string(),
+                Money::from_fen(l.fee).to_string()
+            ));
+        }
+        text.push(String::new());
+        for (label, v) in self.totals() {
+            text.push(format!("{label:<18} {:>12}", Money::from_fen(v).to_string()));
+        }
+        minimal_pdf(&text)
+    }
+}
+
+fn ascii(s: &str) -> String {
+    s.chars().map(|c| if c.is_ascii() && !c.is_control() { c } else { '?' }).collect()
+}
+
+/// A valid PDF (1.4) of monospaced text lines, 60 to an A4 page, in the standard Courier font
+/// (no font file to embed). Non-ASCII characters print as '?'.
+pub(crate) fn minimal_pdf(lines: &[String]) -> Vec<u8> {
+    let pages: Vec<&[String]> = if lines.is_empty() { vec![&[][..]] } else { lines.chunks(60).collect() };
+    let mut objects: Vec<String> = Vec::new();
+    // 1 catalog, 2 pages, 3 font, then (page, content) pairs.
+    let kids: Vec<String> = (0..pages.len()).map(|i| format!("{} 0 R", 4 + 2 * i)).collect();
+    objects.push("<< /Type /Catalog /Pages 2 0 R >>".into());
+    objects.push(format!("<< /Type /Pages /Kids [{}] /Count {} >>", kids.join(" "), pages.len()));
+    objects.push("<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>".into());
+    for (i, page) in pages.iter().enumerate() {
+        let mut content = String::from("BT /F1 8 Tf 11 TL 36 806 Td\n");
+        for l in page.iter() {
+            let esc = ascii(l).replace('\\', "\\\\").replace('(', "\\(").replace(')', "\\)");
+            content.push_str(&format!("({esc}) Tj T*\n"));
+        }
+        content.push_str("ET");
+        objects.push(format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> \
+             /Contents {} 0 R >>",
+            5 + 2 * i
+        ));
+        objects.push(format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()));
+    }
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for off in offsets {
+        out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
+    );
+    out
+}
+
+impl Core {
+    /// Writes a merchant's statement of a day as xlsx, csv or pdf; returns the path, the line
+    /// count and the totals.
+    pub async fn statement(
+        &self,
+        actor: &crate::auth::Actor,
+        merchant: i64,
+        day: NaiveDate,
+        format: &str,
+        out: &Path,
+    ) -> Result<Value> {
+        self.statement_for(actor, merchant, day, 1, format, out).await
+    }
+
+    /// A merchant's statement of a calendar month (`month` = its first day).
+    pub async fn statement_month(
+        &self,
+        actor: &crate::auth::Actor,
+        merchant: i64,
+        month: NaiveDate,
+        format: &str,
+        out: &Path,
+    ) -> Result<Value> {
+        let days = ((month + chrono::Months::new(1)) - month).num_days() as u64;
+        self.statement_for(actor, merchant, month, days, format, out).await
+    }
+
+    async fn statement_for(
+        &self,
+        actor: &crate::auth::Actor,
+        merchant: i64,
+        day: NaiveDate,
+        days: u64,
+        format: &str,
+        out: &Path,
+    ) -> Result<Value> {
+        let s = self.statement_lines(actor, merchant, day, days).await?;
+        let io = |e: std::io::Error| Error::new("export_failed", format!("cannot write {}: {e}", out.display()));
+        match format {
+            "pdf" => {
+                if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(io)?;
+                }
+                std::fs::write(out, s.pdf()).map_err(io)?;
+            }
+            f => {
+                crate::export::write(
+                    &s.table(),
+                    ExportFormat::parse(f).map_err(|_| {
+                        Error::new("invalid_format", format!("format must be xlsx, csv or pdf, got {f:?}"))
+                    })?,
+                    out,
+                )?;
+            }
+        }
+        let mf = Money::from_fen;
+        Ok(
+            json!({"merchant": merchant, "date": day.to_string(), "days": days, "format": format, "path": out.display().to_string(),
+                  "lines": s.lines.len(), "gross": mf(s.gross), "refunds": mf(s.refunds), "fees": mf(s.fees),
+                  "net": mf(s.gross - s.refunds - s.fees)}),
+        )
+    }
+}

@@ -55,8 +55,12 @@ pub struct Db {
 }
 
 /// The migrations, in order. Never edit one after release; add a new file.
-const MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("../migrations/0001_ledger.sql")), (2, include_str!("../migrations/0002_console.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_ledger.sql")),
+    (2, include_str!("../migrations/0002_console.sql")),
+    (3, include_str!("../migrations/0003_clearing.sql")),
+    (4, include_str!("../migrations/0004_analytics.sql")),
+];
 
 /// `$ONECARD_DB`, else the SQLite file the console uses in the OS data directory.
 pub fn default_db_url() -> Result<String> {

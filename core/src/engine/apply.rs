@@ -110,6 +110,7 @@ impl Batch<'_> {
                 actor.require(Permission::Administer)?;
                 self.rule_set(name, value, actor).await.map(Outcome::Json)
             }
+            Op::Analytics(op) => crate::analytics::apply(self, op, actor).await.map(Outcome::Json),
         }
     }
 
@@ -910,6 +911,7 @@ impl Batch<'_> {
         check_code("mall code", &r.code)?;
         check_code("region", &r.region)?;
         check_name(&r.name)?;
+        crate::analytics::modes::check_mall_add(r)?;
         let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM malls WHERE code = $1")
             .bind(r.code.clone())
             .fetch_one(&mut *self.tx)
@@ -937,6 +939,7 @@ impl Batch<'_> {
             .bind(self.now)
             .execute(&mut *self.tx)
             .await?;
+        crate::analytics::modes::on_mall_add(self, r, actor).await?;
         self.audit(actor, "mall.add", &r.code, &r.name)?;
         Ok(serde_json::json!({
             "mall": r.code, "name": r.name, "region": r.region,
@@ -962,7 +965,16 @@ impl Batch<'_> {
                 V::I(self.now),
             ],
         );
-        self.merchants.insert(id, super::batch::MerchSt { mall: r.mall.clone(), region, active: true, account_id });
+        self.merchants.insert(
+            id,
+            super::batch::MerchSt {
+                mall: r.mall.clone(),
+                category: r.category.as_str().to_string(),
+                region,
+                active: true,
+                account_id,
+            },
+        );
         self.audit(actor, "merchant.add", &id.to_string(), &r.name)?;
         Ok(serde_json::json!({
             "merchant": id, "mall": r.mall, "name": r.name, "category": r.category, "active": true,

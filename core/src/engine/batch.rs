@@ -44,6 +44,7 @@ pub(crate) struct AcctSt {
 #[derive(Debug, Clone)]
 pub(crate) struct MerchSt {
     pub mall: String,
+    pub category: String,
     pub region: String,
     pub active: bool,
     pub account_id: i64,
@@ -327,17 +328,19 @@ impl<'c> Batch<'c> {
             // account it updates in id order.
             let sql = format!(
                 "SELECT m.id, m.mall, r.region, m.active, m.account_id, a.balance, a.normal, \
-                 a.version FROM merchants m JOIN malls r ON r.code = m.mall \
+                 a.version, m.category FROM merchants m JOIN malls r ON r.code = m.mall \
                  JOIN accounts a ON a.id = m.account_id WHERE m.id IN ({})",
                 placeholders(self.backend(), chunk.len(), 1)
             );
-            let mut q = sqlx::query_as::<_, (i64, String, String, i64, i64, i64, i64, i64)>(&sql);
+            let mut q = sqlx::query_as::<_, (i64, String, String, i64, i64, i64, i64, i64, String)>(&sql);
             for id in chunk {
                 q = q.bind(*id);
             }
-            for (id, mall, region, active, account_id, balance, normal, version) in q.fetch_all(&mut *self.tx).await? {
+            for (id, mall, region, active, account_id, balance, normal, version, category) in
+                q.fetch_all(&mut *self.tx).await?
+            {
                 self.accounts.insert(account_id, AcctSt { balance, normal, version });
-                self.merchants.insert(id, MerchSt { mall, region, active: active != 0, account_id });
+                self.merchants.insert(id, MerchSt { mall, category, region, active: active != 0, account_id });
             }
         }
         Ok(())
@@ -371,6 +374,21 @@ impl<'c> Batch<'c> {
             }
         }
         Ok(())
+    }
+
+    /// Loads cards by id in sets (bulk jobs such as the demo data).
+    pub async fn load_cards_by_ids(&mut self, ids: &[i64]) -> Result<()> {
+        self.load_cards("c.id", ids.iter().map(|i| V::I(*i)).collect()).await.map_err(|e| e.error)
+    }
+
+    /// Loads merchants by id in sets.
+    pub async fn load_merchants_by_ids(&mut self, ids: &[i64]) -> Result<()> {
+        self.load_merchants(ids.to_vec()).await.map_err(|e| e.error)
+    }
+
+    /// A card already loaded in this batch.
+    pub fn cached_card(&self, id: i64) -> Option<CardSt> {
+        self.card_numbers.get(&id).and_then(|n| self.cards.get(n)).cloned()
     }
 
     /// The card with this number, loading it when the prefetch did not.
@@ -751,6 +769,12 @@ impl<'c> Batch<'c> {
 
     /// Writes everything queued with multi-row statements and commits.
     pub async fn flush_and_commit(mut self) -> Result<(), TxError> {
+        // Dashboards read rollups, never raw rows: this transaction's purchases, refunds and
+        // reversals update them here, aggregated in memory, in a few multi-row upserts.
+        let facts = self.ledger_facts();
+        if !facts.is_empty() {
+            crate::analytics::rollup::ledger(&mut self.tx, self.ctx.db.backend, facts).await?;
+        }
         let total: u64 = self.rows.values().map(|r| r.len() as u64).sum();
         let mut done = 0;
         for (table, cols) in TABLES {
@@ -838,6 +862,72 @@ impl<'c> Batch<'c> {
             c.report(total, total, "committed");
         }
         Ok(())
+    }
+}
+
+impl Batch<'_> {
+    /// What the rollups need to know about this transaction's purchases, refunds and reversals
+    /// (from the queued rows and the cached cards, merchants and payments: no extra read).
+    fn ledger_facts(&self) -> Vec<crate::analytics::rollup::LedgerFact> {
+        use crate::analytics::rollup::LedgerFact;
+        let mut out = Vec::new();
+        let int = |v: &V| match v {
+            V::I(i) => *i,
+            V::NI(i) => i.unwrap_or(-1),
+            _ => 0,
+        };
+        let card = |id: i64| self.card_numbers.get(&id).and_then(|n| self.cards.get(n));
+        let buyer = |c: &CardSt| match c.member_id {
+            Some(m) => format!("m:{m}"),
+            None => format!("c:{}", c.id),
+        };
+        for row in self.rows.get("payments").map(Vec::as_slice).unwrap_or_default() {
+            let (card_id, merchant) = (int(&row[1]), int(&row[2]));
+            let (Some(c), Some(m)) = (card(card_id), self.merchants.get(&merchant)) else { continue };
+            let checkout = match &row[6] {
+                V::NI(v) => *v,
+                _ => None,
+            };
+            out.push(LedgerFact::Sale {
+                mall: m.mall.clone(),
+                merchant,
+                category: m.category.clone(),
+                card_type: c.card_type.as_str(),
+                buyer: buyer(c),
+                at: int(&row[8]),
+                amount: int(&row[3]),
+                checkout,
+            });
+        }
+        let mut first_seen = HashSet::new();
+        for row in self.rows.get("refunds").map(Vec::as_slice).unwrap_or_default() {
+            let pid = int(&row[1]);
+            let Some(p) = self.payments.get(&pid) else { continue };
+            let Some(m) = self.merchants.get(&p.merchant_id) else { continue };
+            let before = p.refunded - self.refund_deltas.get(&pid).copied().unwrap_or(0);
+            let first = before == 0 && first_seen.insert(pid);
+            out.push(LedgerFact::Refund {
+                mall: m.mall.clone(),
+                merchant: p.merchant_id,
+                at: int(&row[4]),
+                amount: int(&row[2]),
+                first,
+            });
+        }
+        for row in self.rows.get("journal_entries").map(Vec::as_slice).unwrap_or_default() {
+            let V::NI(Some(reversed)) = &row[6] else { continue };
+            let Some(e) = self.entries.get(reversed) else { continue };
+            let Some((pid, amount)) = e.payment else { continue };
+            let Some(p) = self.payments.get(&pid) else { continue };
+            let Some(m) = self.merchants.get(&p.merchant_id) else { continue };
+            let at = int(&row[4]);
+            let (mall, merchant) = (m.mall.clone(), p.merchant_id);
+            out.push(match e.kind.as_str() {
+                "purchase" => LedgerFact::PurchaseReversed { mall, merchant, at, amount },
+                _ => LedgerFact::RefundReversed { mall, merchant, at, amount },
+            });
+        }
+        out
     }
 }
 

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
-pub(crate) use batch::{audit_canonical, entry_canonical, Batch};
+pub(crate) use batch::{audit_canonical, entry_canonical, Batch, PaySt, V};
 pub(crate) use ids::IdAlloc;
 pub(crate) use users::UserOp;
 
@@ -239,6 +239,12 @@ pub struct MallAddRequest {
     pub region: String,
     /// City tier 1..4.
     pub city_tier: CityTier,
+    /// traditional / card / ecommerce (default: card mode from the day it is added).
+    #[serde(default)]
+    pub mode: Option<crate::analytics::Mode>,
+    /// The card-mode adoption date (YYYY-MM-DD) of a mall traditional until then.
+    #[serde(default)]
+    pub card_since: Option<String>,
 }
 
 /// Add an active merchant in one step (admins).
@@ -467,6 +473,8 @@ pub(crate) enum Op {
         name: String,
         value: String,
     },
+    /// Mode timeline, imports and demo data of the operations database (analytics/).
+    Analytics(crate::analytics::AnalyticsOp),
 }
 
 impl Op {
@@ -504,6 +512,7 @@ impl Op {
         // Money movements are the hot path: ask for exactly what they take, so a writer under
         // load rarely goes back to the id table. Rare ops may over-ask.
         match self {
+            Op::Analytics(a) => a.id_needs(),
             Op::Pay(_) | Op::Refund(_) => [("entry", 1), ("payment", 1), ("card", 0), ("account", 0), ("misc", 0)],
             Op::TopUp(_) | Op::Transfer(_) | Op::Reverse(_) => {
                 [("entry", 1), ("payment", 0), ("card", 0), ("account", 0), ("misc", 0)]
@@ -612,7 +621,8 @@ async fn writer_loop(ctx: Arc<Ctx>, mut rx: mpsc::Receiver<Job>) {
 /// its neighbours down with it. Jobs under a [`JobControl`] (long, cancellable) run in a
 /// transaction of their own, so cancelling one rolls back nothing but itself.
 async fn run_jobs(ctx: &Ctx, ids: &IdAlloc, jobs: Vec<Job>) {
-    let (solo, grouped): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|j| j.op.control().is_some());
+    let (solo, grouped): (Vec<Job>, Vec<Job>) =
+        jobs.into_iter().partition(|j| j.op.control().is_some() || matches!(&j.op, Op::Analytics(a) if a.solo()));
     if !grouped.is_empty() {
         run_group(ctx, ids, grouped).await;
     }

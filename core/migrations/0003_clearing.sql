@@ -1,0 +1,1 @@
+-- clearing (filled by the clearing branch)

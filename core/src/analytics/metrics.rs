@@ -283,8 +283,8 @@ pub async fn sums_by_mode(db: &Db, v: &View, malls: &[MallRow]) -> Result<BTreeM
     let (pf, pt) = (sql.t(&from), sql.t(&to));
     let mi = mall_in(&mut sql, malls);
     sql.push(&format!(
-        "SELECT {case} AS mode, SUM(footfall), SUM(new_members), SUM(visitors_reached), SUM(sales), SUM(amount), \
-         SUM(return_amount) FROM r_mall_day WHERE day >= {pf} AND day <= {pt} AND {mi} GROUP BY 1"
+        "SELECT {case} AS mode, CAST(SUM(footfall) AS BIGINT), CAST(SUM(new_members) AS BIGINT), CAST(SUM(visitors_reached) AS BIGINT), CAST(SUM(sales) AS BIGINT), CAST(SUM(amount) AS BIGINT), \
+         CAST(SUM(return_amount) AS BIGINT) FROM r_mall_day WHERE day >= {pf} AND day <= {pt} AND {mi} GROUP BY 1"
     ));
     for r in sql.fetch(db).await? {
         let Ok(mode) = Mode::parse(&get_s(&r, 0)) else { continue };
@@ -304,7 +304,7 @@ pub async fn sums_by_mode(db: &Db, v: &View, malls: &[MallRow]) -> Result<BTreeM
         let (pf, pt) = (sql.t(&from), sql.t(&to));
         let mi = merchant_in(&mut sql, ms);
         sql.push(&format!(
-            "SELECT {case} AS mode, SUM(sales), SUM(amount), SUM(return_amount) FROM r_sales \
+            "SELECT {case} AS mode, CAST(SUM(sales) AS BIGINT), CAST(SUM(amount) AS BIGINT), CAST(SUM(return_amount) AS BIGINT) FROM r_sales \
              WHERE day >= {pf} AND day <= {pt} AND {mi} GROUP BY 1"
         ));
         for r in sql.fetch(db).await? {
@@ -341,7 +341,7 @@ pub async fn sums_by_mode(db: &Db, v: &View, malls: &[MallRow]) -> Result<BTreeM
     let (pf, pt) = (sql.t(&from), sql.t(&to));
     let mi = mall_in(&mut sql, malls);
     sql.push(&format!(
-        "SELECT mode, COUNT(*), SUM(CASE WHEN d >= 2 THEN 1 ELSE 0 END) FROM (SELECT {case} AS mode, buyer, \
+        "SELECT mode, COUNT(*), CAST(SUM(CASE WHEN d >= 2 THEN 1 ELSE 0 END) AS BIGINT) FROM (SELECT {case} AS mode, buyer, \
          COUNT(DISTINCT day) AS d FROM r_buyer_day WHERE day >= {pf} AND day <= {pt} AND {mi} GROUP BY 1, buyer) x \
          GROUP BY mode"
     ));
@@ -473,7 +473,7 @@ pub async fn card_types(db: &Db, v: &View) -> Result<Value> {
     let (pf, pt) = (sql.t(&from), sql.t(&to));
     let mi = mall_in(&mut sql, &v.malls);
     sql.push(&format!(
-        "SELECT card_type, day, hour, SUM(n), SUM(amount) FROM r_card_hour WHERE day >= {pf} AND day <= {pt} AND {mi} \
+        "SELECT card_type, day, hour, CAST(SUM(n) AS BIGINT), CAST(SUM(amount) AS BIGINT) FROM r_card_hour WHERE day >= {pf} AND day <= {pt} AND {mi} \
          GROUP BY card_type, day, hour"
     ));
     for r in sql.fetch(db).await? {
@@ -488,7 +488,7 @@ pub async fn card_types(db: &Db, v: &View) -> Result<Value> {
     let (pf, pt) = (sql.t(&from), sql.t(&to));
     let mi = mall_in(&mut sql, &v.malls);
     sql.push(&format!(
-        "SELECT card_type, category, SUM(n), SUM(amount) FROM r_card_category WHERE day >= {pf} AND day <= {pt} AND {mi} \
+        "SELECT card_type, category, CAST(SUM(n) AS BIGINT), CAST(SUM(amount) AS BIGINT) FROM r_card_category WHERE day >= {pf} AND day <= {pt} AND {mi} \
          GROUP BY card_type, category ORDER BY card_type, category"
     ));
     let mut cats: BTreeMap<String, Vec<(String, i64, i64)>> = BTreeMap::new();
@@ -499,7 +499,7 @@ pub async fn card_types(db: &Db, v: &View) -> Result<Value> {
     let (pf, pt) = (sql.t(&from), sql.t(&to));
     let mi = mall_in(&mut sql, &v.malls);
     sql.push(&format!(
-        "SELECT card_type, bucket, SUM(n) FROM r_card_ticket WHERE day >= {pf} AND day <= {pt} AND {mi} \
+        "SELECT card_type, bucket, CAST(SUM(n) AS BIGINT) FROM r_card_ticket WHERE day >= {pf} AND day <= {pt} AND {mi} \
          GROUP BY card_type, bucket ORDER BY card_type, bucket"
     ));
     let mut tickets: BTreeMap<String, BTreeMap<i64, i64>> = BTreeMap::new();
@@ -636,7 +636,7 @@ pub async fn merchants(db: &Db, v: &View) -> Result<Value> {
         let (pf, pt) = (sql.t(&from), sql.t(&to));
         let mi = mall_in(&mut sql, &v.malls);
         sql.push(&format!(
-            "SELECT merchant, {case} AS mode, SUM(sales), SUM(returns), SUM(checkout_sum), SUM(checkout_n) FROM r_sales \
+            "SELECT merchant, {case} AS mode, CAST(SUM(sales) AS BIGINT), CAST(SUM(returns) AS BIGINT), CAST(SUM(checkout_sum) AS BIGINT), CAST(SUM(checkout_n) AS BIGINT) FROM r_sales \
              WHERE day >= {pf} AND day <= {pt} AND {mi} GROUP BY merchant, 2"
         ));
         for r in sql.fetch(db).await? {
@@ -657,7 +657,7 @@ pub async fn merchants(db: &Db, v: &View) -> Result<Value> {
         case.push_str(" ELSE 'none' END");
         let (pf, pt) = (sql.t(&from), sql.t(&to));
         sql.push(&format!(
-            "SELECT i.merchant, {case} AS mode, SUM(i.stock_sum), SUM(i.stock_n), SUM(i.cogs) FROM r_inventory i \
+            "SELECT i.merchant, {case} AS mode, CAST(SUM(i.stock_sum) AS BIGINT), CAST(SUM(i.stock_n) AS BIGINT), CAST(SUM(i.cogs) AS BIGINT) FROM r_inventory i \
              JOIN merchants m ON m.id = i.merchant WHERE i.day >= {pf} AND i.day <= {pt} GROUP BY i.merchant, 2"
         ));
         for r in sql.fetch(db).await? {

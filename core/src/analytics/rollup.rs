@@ -385,6 +385,26 @@ pub async fn recompute(db: &Db) -> Result<Deltas> {
         let first = seen.insert(pid);
         d.ledger(&LedgerFact::Refund { mall: mall.clone(), merchant: *merchant, at, amount, first });
     }
+    // Reversals: of a purchase (no longer a sale) and of a refund (no longer a return).
+    let revs: Vec<(i64, i64, Option<i64>, Option<i64>, Option<i64>)> = sqlx::query_as(
+        "SELECT e.created_at, e.reverses, (SELECT p.id FROM payments p WHERE p.entry_id = e.reverses), \
+         (SELECT r.payment_id FROM refunds r WHERE r.entry_id = e.reverses), \
+         (SELECT r.amount FROM refunds r WHERE r.entry_id = e.reverses) \
+         FROM journal_entries e WHERE e.reverses IS NOT NULL",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    let amounts: HashMap<i64, i64> = pays.iter().map(|p| (p.0, p.3)).collect();
+    for (at, _, purchase, refunded_payment, refund_amount) in revs {
+        if let Some(pid) = purchase {
+            let Some((mall, merchant)) = pay_info.get(&pid) else { continue };
+            let amount = amounts.get(&pid).copied().unwrap_or(0);
+            d.ledger(&LedgerFact::PurchaseReversed { mall: mall.clone(), merchant: *merchant, at, amount });
+        } else if let (Some(pid), Some(amount)) = (refunded_payment, refund_amount) {
+            let Some((mall, merchant)) = pay_info.get(&pid) else { continue };
+            d.ledger(&LedgerFact::RefundReversed { mall: mall.clone(), merchant: *merchant, at, amount });
+        }
+    }
     let sales: Vec<(String, i64, String, String, i64, String, Option<i64>, i64)> = sqlx::query_as(
         "SELECT mall, merchant, channel, day, amount, customer_id, checkout_seconds, returned \
          FROM imported_sales WHERE card_payment_id IS NULL",

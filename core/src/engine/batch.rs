@@ -771,6 +771,24 @@ impl<'c> Batch<'c> {
     pub async fn flush_and_commit(mut self) -> Result<(), TxError> {
         // Dashboards read rollups, never raw rows: this transaction's purchases, refunds and
         // reversals update them here, aggregated in memory, in a few multi-row upserts.
+        // A reversal does not load its payment's merchant (it only moves postings back); the
+        // rollups need the merchant's mall.
+        let missing: Vec<i64> = self
+            .rows
+            .get("journal_entries")
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|row| match &row[6] {
+                V::NI(Some(r)) => self.entries.get(r)?.payment,
+                _ => None,
+            })
+            .filter_map(|(pid, _)| self.payments.get(&pid).map(|p| p.merchant_id))
+            .filter(|m| !self.merchants.contains_key(m))
+            .collect();
+        if !missing.is_empty() {
+            self.load_merchants(missing).await?;
+        }
         let facts = self.ledger_facts();
         if !facts.is_empty() {
             crate::analytics::rollup::ledger(&mut self.tx, self.ctx.db.backend, facts).await?;

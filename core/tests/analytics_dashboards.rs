@@ -293,7 +293,37 @@ async fn mode_timeline(db: &TestDb) {
     db.assert_verified().await;
 }
 
+async fn forecast_charts_exports(db: &TestDb) {
+    let (_, a, _) = fixture(db).await;
+    let f = db.core.forecast(&db.admin, a, 4, 14).await.unwrap();
+    // 13 days of history (Feb 10-22): seasonal naive with drift; too short for a backtest.
+    assert_eq!(f["method"], "seasonal_naive_drift");
+    assert_eq!(f["history_days"], 13);
+    assert_eq!(f["forecast"].as_array().unwrap().len(), 4);
+    assert_eq!(f["backtest_mape"], Value::Null);
+    assert_eq!(f["reorder"]["stock_on_hand"], "400.00");
+    let op = db.user("op", Role::Operator).await;
+    assert_eq!(db.core.forecast(&op, a, 4, 14).await.unwrap_err().code, "forbidden");
+    assert_eq!(db.core.forecast(&db.admin, 999_999, 4, 14).await.unwrap_err().code, "merchant_not_found");
+    for which in ["compare", "card-types", "merchants", "regions"] {
+        let v = db.core.dashboard(&db.admin, which, &feb()).await.unwrap();
+        let svg = onecard::analytics::charts::svg(which, &v).unwrap();
+        assert!(svg.starts_with("<svg"), "{which}");
+        let png = db.dir.path().join(format!("{which}.png"));
+        onecard::analytics::charts::draw(which, &v, &png).unwrap();
+        assert!(std::fs::metadata(&png).unwrap().len() > 1000);
+        let x = onecard::analytics::charts::export(which, &v, &db.dir.path().join(format!("{which}.xlsx"))).unwrap();
+        assert!(x["rows"].as_u64().unwrap() > 0, "{which}");
+    }
+    let v = db.core.dashboard(&db.admin, "compare", &feb()).await.unwrap();
+    assert!(onecard::analytics::charts::svg("compare", &v).unwrap().contains("客单价"));
+    let t = onecard::analytics::charts::table("compare", &v).unwrap();
+    let csv = onecard::export::to_csv(&t);
+    assert!(csv.contains("traditional,2,42,1912,460.00,0.3333,0.4500,0.2609,2300.00,5"), "{csv}");
+}
+
 both_backends!(
+    forecast_charts_exports,
     compare_formulas,
     empty_period,
     merchant_benefits,

@@ -550,6 +550,7 @@ pub async fn run_with(url: &str, seed: u64, scale: Scale, key_file: Option<std::
         }
     }
 
+    let issued_done = started.elapsed().as_secs_f64();
     // Card activity: each card's visits in time order, topped up when its balance runs short,
     // some purchases refunded a few days later (to the card, rule 5; never above its cap).
     let merchants_of: HashMap<String, Vec<(i64, Category)>> =
@@ -683,7 +684,12 @@ pub async fn run_with(url: &str, seed: u64, scale: Scale, key_file: Option<std::
         "malls": malls.len(), "cards": card_ids.len(),
         "card_purchases": n_purchases, "card_refunds": n_refunds, "imported_sales": n_sales,
         "sales": n_purchases + n_sales,
-        "seconds": (secs * 10.0).round() / 10.0, "ledger_seconds": (ledger_done * 10.0).round() / 10.0,
+        "seconds": (secs * 10.0).round() / 10.0,
+        "stages_seconds": {
+            "malls_plan_and_cards": (issued_done * 10.0).round() / 10.0,
+            "ledger": ((ledger_done - issued_done) * 10.0).round() / 10.0,
+            "imports": ((secs - ledger_done) * 10.0).round() / 10.0,
+        },
         "admin_password": crate::users::DEMO_PASSWORD,
     }))
 }

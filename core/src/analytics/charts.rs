@@ -2,6 +2,9 @@
 //! font, so the console and an exported report show the same picture; and every dashboard table
 //! as XLSX or CSV.
 
+// Floats are drawing coordinates only: the figures were computed exactly before they get here.
+#![allow(clippy::float_arithmetic)]
+
 use std::path::Path;
 
 use plotters::prelude::*;

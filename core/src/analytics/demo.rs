@@ -4,6 +4,10 @@
 //! the way production data arrives: card activity as real ledger entries (chained, balanced,
 //! balances = postings, through the writer's `Batch` in bulk chunks), everything else as imports.
 
+// Floats here are behaviour parameters (probabilities, visit and gate-entry counts); every
+// amount of money is drawn and derived in integer fen.
+#![allow(clippy::float_arithmetic)]
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -245,9 +249,10 @@ struct Behaviour {
     checkout: Option<(i64, i64)>,
     footfall: f64,
     conversion: f64,
-    cost_share: f64,
+    /// Marketing spend as basis points of net sales.
+    cost_share_bp: i64,
     reach: f64,
-    inventory_days: f64,
+    inventory_days: i64,
 }
 
 fn behaviour(mode: Mode) -> Behaviour {
@@ -262,9 +267,9 @@ fn behaviour(mode: Mode) -> Behaviour {
             checkout: Some((240, 420)),
             footfall: 1_350_000.0,
             conversion: 0.45,
-            cost_share: 0.20,
+            cost_share_bp: 2_000,
             reach: 0.375,
-            inventory_days: 100.0,
+            inventory_days: 100,
         },
         Mode::Card => Behaviour {
             sales_factor: 1.5,
@@ -276,9 +281,9 @@ fn behaviour(mode: Mode) -> Behaviour {
             checkout: Some((80, 120)),
             footfall: 2_000_000.0,
             conversion: 0.72,
-            cost_share: 0.12,
+            cost_share_bp: 1_200,
             reach: 0.78,
-            inventory_days: 65.0,
+            inventory_days: 65,
         },
         Mode::Ecommerce => Behaviour {
             sales_factor: 1.2,
@@ -290,9 +295,9 @@ fn behaviour(mode: Mode) -> Behaviour {
             checkout: None,
             footfall: 3_500_000.0,
             conversion: 0.58,
-            cost_share: 0.275,
+            cost_share_bp: 2_750,
             reach: 0.60,
-            inventory_days: 45.0,
+            inventory_days: 45,
         },
     }
 }
@@ -650,7 +655,8 @@ pub async fn run_with(url: &str, seed: u64, scale: Scale, key_file: Option<std::
     for ((mall, month), net) in &track.net {
         let Ok(first) = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d") else { continue };
         let beh = behaviour(super::modes::mode_on(&timelines[mall], first));
-        let spend = (*net as f64 * beh.cost_share * rng.gen_range(0.95..1.05)).round().max(0.0) as i64;
+        let noise: i64 = rng.gen_range(95..=105);
+        let spend = (i128::from((*net).max(0)) * i128::from(beh.cost_share_bp) * i128::from(noise) / 1_000_000) as i64;
         let targeted: i64 = rng.gen_range(20_000..=40_000);
         let delivered = ((targeted as f64) * beh.reach * rng.gen_range(0.96..1.04)).round() as i64;
         mk.push((mall.clone(), month.clone(), spend / 100 * 100, targeted, delivered.min(targeted)));
@@ -668,10 +674,10 @@ pub async fn run_with(url: &str, seed: u64, scale: Scale, key_file: Option<std::
                     continue;
                 }
                 // Cost of goods ~55% of sales; stock = daily cost of sales x the mode's days.
-                let daily_cogs = gross as f64 * 0.55 / days as f64;
-                let cogs = (daily_cogs * 7.0 * rng.gen_range(0.9..1.1)).round() as i64 / 100 * 100;
-                let stock =
-                    (daily_cogs * behaviour(mode).inventory_days * rng.gen_range(0.9..1.1)).round() as i64 / 100 * 100;
+                let daily_cogs = gross * 55 / 100 / days;
+                let (n1, n2): (i64, i64) = (rng.gen_range(90..=110), rng.gen_range(90..=110));
+                let cogs = daily_cogs * 7 * n1 / 100 / 100 * 100;
+                let stock = daily_cogs * behaviour(mode).inventory_days * n2 / 100 / 100 * 100;
                 inv.push((*merchant, d.to_string(), stock, cogs));
             }
         }

@@ -61,7 +61,7 @@ fn seasonal_naive(y: &[Decimal], horizon: usize) -> (Vec<Decimal>, Vec<Decimal>)
     let out = (1..=horizon)
         .map(|h| {
             let k = h.div_ceil(s);
-            let idx = (n + h).saturating_sub(k * s).min(n - 1);
+            let idx = (n + h - 1).saturating_sub(k * s).min(n - 1);
             y[idx] + drift * Decimal::from(h)
         })
         .collect();
@@ -222,7 +222,8 @@ mod tests {
         }
         let (method, f, _) = forecast_days(&y[..21], 7);
         assert_eq!(method, "seasonal_naive_drift");
-        assert_eq!(f[0], Decimal::from(10));
+        // Last Monday's 10, plus the drift (70 - 10) / 20 per day.
+        assert_eq!(f[0], Decimal::from(13));
     }
 
     #[test]

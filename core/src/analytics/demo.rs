@@ -52,8 +52,8 @@ impl Scale {
         let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
         match self {
             Scale::Small => (1, d(2025, 1, 1), d(2025, 12, 31), 6.0, 2),
-            Scale::Medium => (2, d(2024, 1, 1), d(2025, 12, 31), 52.0, 12),
-            Scale::Large => (4, d(2024, 1, 1), d(2025, 12, 31), 262.0, 40),
+            Scale::Medium => (2, d(2024, 1, 1), d(2025, 12, 31), 81.0, 12),
+            Scale::Large => (4, d(2024, 1, 1), d(2025, 12, 31), 400.0, 40),
         }
     }
 }

@@ -121,6 +121,8 @@ async fn setup(core: &Core, actor: &Actor, run_id: i64, payments: u64) -> Result
             name: "Benchmark mall".into(),
             region: "BENCH".into(),
             city_tier: CityTier::parse("1")?,
+            mode: None,
+            card_since: None,
         },
     )
     .await?;
@@ -255,6 +257,8 @@ pub async fn card_pages(core: &Core, actor: &Actor, cards: i64) -> Result<CardPa
                         name: "Card table benchmark".into(),
                         region: "BENCH".into(),
                         city_tier: CityTier::parse("2")?,
+                        mode: None,
+                        card_since: None,
                     },
                 )
                 .await;

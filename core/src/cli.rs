@@ -18,9 +18,13 @@ use crate::{
 };
 use std::io::Read as _;
 
+#[path = "cli_analytics.rs"]
+mod analytics_cmd;
+
 const USAGE: &str = "usage: onecard [--db URL] [--json] [--as USER] <command>
   init [--sandbox]
-  mall add --code CODE --name NAME --region REGION --city-tier 1|2|3|4
+  mall add --code CODE --name NAME --region REGION --city-tier 1|2|3|4 [--mode traditional|card|ecommerce] [--card-since DATE]
+  mall set-mode CODE --mode traditional|card|ecommerce --since DATE
   merchant add --mall CODE --name NAME --category CATEGORY [--fee-bps N] [--manager USER]
   merchant apply --mall CODE --name NAME --category CATEGORY [--manager USER]
   merchant submit ID --credit-code CODE --brand-auth REF --contact C --account BANK_ACCOUNT
@@ -37,6 +41,12 @@ const USAGE: &str = "usage: onecard [--db URL] [--json] [--as USER] <command>
   complaint add --merchant ID --note N [--kind complaint|dispute]
   rating run --month YYYY-MM | rating show --month YYYY-MM
   bench-settle [--payments N] [--merchants M]
+  import sales|footfall|marketing|members|inventory FILE.csv|FILE.xlsx | sync --from DIR
+  dashboard compare|card-types|merchants|regions [--from D] [--to D] [--region R] [--mall CODE] [--export FILE.xlsx|.csv]
+  chart compare|card-types|merchants|regions --out FILE.svg|FILE.png [--from D] [--to D] [--region R] [--mall CODE]
+  forecast --merchant ID [--weeks N] [--lead-days N]
+  demo --seed N --scale small|medium|large (uses --db; creates a sandbox database)
+  bench-dashboard [--runs N]
   card issue --type physical|virtual|cobrand [--holder-name N --id-number X --phone P] [--mall CODE]
   card batch-issue --type TYPE --count N [--face-value AMOUNT] --ref REF [--buyer-name N --buyer-id X]
                    [--channel C --payer-type person|company --payer-name N --funding debit|credit] [--mall CODE]
@@ -205,8 +215,14 @@ async fn run(argv: Vec<String>) -> Result<(Value, i32)> {
             0,
         ));
     }
+    if cmd == "demo" {
+        return analytics_cmd::demo(&url, &mut a).await.map(|v| (v, 0));
+    }
     let core = Core::open(&url).await?;
     let actor = core.actor(&user).await?;
+    if let Some(r) = analytics_cmd::run(&cmd, &core, &actor, &mut a).await {
+        return r;
+    }
     let v = match cmd.as_str() {
         "mall" => mall(&core, &actor, &mut a).await?,
         // Merchants and the clearing center: core/src/cli_clearing.rs.
@@ -304,10 +320,13 @@ async fn mall(core: &Core, actor: &Actor, a: &mut Args) -> Result<Value> {
                 name: a.need("--name")?,
                 region: a.need("--region")?,
                 city_tier: CityTier::parse(&a.need("--city-tier")?)?,
+                mode: a.take("--mode").map(|m| crate::analytics::Mode::parse(&m)).transpose()?,
+                card_since: a.take("--card-since"),
             };
             a.done()?;
             core.mall_add(actor, r).await
         }
+        "set-mode" => analytics_cmd::mall_set_mode(core, actor, a).await,
         s => Err(usage(format!("unknown mall subcommand {s:?}"))),
     }
 }

@@ -59,6 +59,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_ledger.sql")),
     (2, include_str!("../migrations/0002_console.sql")),
     (3, include_str!("../migrations/0003_clearing.sql")),
+    (4, include_str!("../migrations/0004_analytics.sql")),
 ];
 
 /// `$ONECARD_DB`, else the SQLite file the console uses in the OS data directory.

@@ -3,6 +3,7 @@
 //! balance, a fee or a metric itself.
 #![deny(missing_docs)]
 
+pub mod analytics;
 pub mod auth;
 pub mod bench;
 pub mod card_number;

@@ -72,6 +72,8 @@ async fn mall_add_creates_the_region_when_new(db: &TestDb) {
         name: format!("{code} 奥特莱斯"),
         region: region.into(),
         city_tier: CityTier::parse(tier).unwrap(),
+        mode: None,
+        card_since: None,
     };
     let v = db.core.mall_add(&db.admin, add("SH01", "east", "1")).await.unwrap();
     assert_eq!(v["region_created"], true);

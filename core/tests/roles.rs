@@ -155,6 +155,8 @@ async fn attempt(db: &TestDb, actor: &Actor, op: Op, shop: i64, p: &Prep, n: usi
                     name: "Role Mall".into(),
                     region: format!("region{n}"),
                     city_tier: CityTier::parse("3").unwrap(),
+                    mode: None,
+                    card_since: None,
                 },
             )
             .await

@@ -31,6 +31,8 @@ pub(crate) async fn setup_merchants(core: &Core, actor: &Actor, n: u64) -> Resul
             name: format!("Bench {run}"),
             region: "bench".into(),
             city_tier: CityTier::parse("1")?,
+            mode: None,
+            card_since: None,
         },
     )
     .await?;

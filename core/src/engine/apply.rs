@@ -112,6 +112,7 @@ impl Batch<'_> {
                 actor.require(Permission::Administer)?;
                 self.rule_set(name, value, actor).await.map(Outcome::Json)
             }
+            Op::Analytics(op) => crate::analytics::apply(self, op, actor).await.map(Outcome::Json),
         }
     }
 
@@ -931,6 +932,7 @@ impl Batch<'_> {
         check_code("mall code", &r.code)?;
         check_code("region", &r.region)?;
         check_name(&r.name)?;
+        crate::analytics::modes::check_mall_add(r)?;
         let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM malls WHERE code = $1")
             .bind(r.code.clone())
             .fetch_one(&mut *self.tx)
@@ -958,6 +960,7 @@ impl Batch<'_> {
             .bind(self.now)
             .execute(&mut *self.tx)
             .await?;
+        crate::analytics::modes::on_mall_add(self, r, actor).await?;
         self.audit(actor, "mall.add", &r.code, &r.name)?;
         Ok(serde_json::json!({
             "mall": r.code, "name": r.name, "region": r.region,

@@ -412,6 +412,21 @@ impl<'c> Batch<'c> {
         Ok(())
     }
 
+    /// Loads cards by id in sets (bulk jobs such as the demo data).
+    pub async fn load_cards_by_ids(&mut self, ids: &[i64]) -> Result<()> {
+        self.load_cards("c.id", ids.iter().map(|i| V::I(*i)).collect()).await.map_err(|e| e.error)
+    }
+
+    /// Loads merchants by id in sets.
+    pub async fn load_merchants_by_ids(&mut self, ids: &[i64]) -> Result<()> {
+        self.load_merchants(ids.to_vec()).await.map_err(|e| e.error)
+    }
+
+    /// A card already loaded in this batch.
+    pub fn cached_card(&self, id: i64) -> Option<CardSt> {
+        self.card_numbers.get(&id).and_then(|n| self.cards.get(n)).cloned()
+    }
+
     /// The card with this number, loading it when the prefetch did not.
     pub async fn card(&mut self, number: &str) -> Result<CardSt> {
         if !self.cards.contains_key(number) {
@@ -802,6 +817,30 @@ impl<'c> Batch<'c> {
 
     /// Writes everything queued with multi-row statements and commits.
     pub async fn flush_and_commit(mut self) -> Result<(), TxError> {
+        // Dashboards read rollups, never raw rows: this transaction's purchases, refunds and
+        // reversals update them here, aggregated in memory, in a few multi-row upserts.
+        // A reversal does not load its payment's merchant (it only moves postings back); the
+        // rollups need the merchant's mall.
+        let missing: Vec<i64> = self
+            .rows
+            .get("journal_entries")
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|row| match &row[6] {
+                V::NI(Some(r)) => self.entries.get(r)?.payment,
+                _ => None,
+            })
+            .filter_map(|(pid, _)| self.payments.get(&pid).map(|p| p.merchant_id))
+            .filter(|m| !self.merchants.contains_key(m))
+            .collect();
+        if !missing.is_empty() {
+            self.load_merchants(missing).await?;
+        }
+        let facts = self.ledger_facts();
+        if !facts.is_empty() {
+            crate::analytics::rollup::ledger(&mut self.tx, self.ctx.db.backend, facts).await?;
+        }
         let total: u64 = self.rows.values().map(|r| r.len() as u64).sum();
         let mut done = 0;
         for (table, cols) in TABLES {
@@ -890,6 +929,72 @@ impl<'c> Batch<'c> {
             c.report(total, total, "committed");
         }
         Ok(())
+    }
+}
+
+impl Batch<'_> {
+    /// What the rollups need to know about this transaction's purchases, refunds and reversals
+    /// (from the queued rows and the cached cards, merchants and payments: no extra read).
+    fn ledger_facts(&self) -> Vec<crate::analytics::rollup::LedgerFact> {
+        use crate::analytics::rollup::LedgerFact;
+        let mut out = Vec::new();
+        let int = |v: &V| match v {
+            V::I(i) => *i,
+            V::NI(i) => i.unwrap_or(-1),
+            _ => 0,
+        };
+        let card = |id: i64| self.card_numbers.get(&id).and_then(|n| self.cards.get(n));
+        let buyer = |c: &CardSt| match c.member_id {
+            Some(m) => format!("m:{m}"),
+            None => format!("c:{}", c.id),
+        };
+        for row in self.rows.get("payments").map(Vec::as_slice).unwrap_or_default() {
+            let (card_id, merchant) = (int(&row[1]), int(&row[2]));
+            let (Some(c), Some(m)) = (card(card_id), self.merchants.get(&merchant)) else { continue };
+            let checkout = match &row[6] {
+                V::NI(v) => *v,
+                _ => None,
+            };
+            out.push(LedgerFact::Sale {
+                mall: m.mall.clone(),
+                merchant,
+                category: m.category.clone(),
+                card_type: c.card_type.as_str(),
+                buyer: buyer(c),
+                at: int(&row[8]),
+                amount: int(&row[3]),
+                checkout,
+            });
+        }
+        let mut first_seen = HashSet::new();
+        for row in self.rows.get("refunds").map(Vec::as_slice).unwrap_or_default() {
+            let pid = int(&row[1]);
+            let Some(p) = self.payments.get(&pid) else { continue };
+            let Some(m) = self.merchants.get(&p.merchant_id) else { continue };
+            let before = p.refunded - self.refund_deltas.get(&pid).map_or(0, |d| d.0);
+            let first = before == 0 && first_seen.insert(pid);
+            out.push(LedgerFact::Refund {
+                mall: m.mall.clone(),
+                merchant: p.merchant_id,
+                at: int(&row[4]),
+                amount: int(&row[2]),
+                first,
+            });
+        }
+        for row in self.rows.get("journal_entries").map(Vec::as_slice).unwrap_or_default() {
+            let V::NI(Some(reversed)) = &row[6] else { continue };
+            let Some(e) = self.entries.get(reversed) else { continue };
+            let Some((pid, amount)) = e.payment else { continue };
+            let Some(p) = self.payments.get(&pid) else { continue };
+            let Some(m) = self.merchants.get(&p.merchant_id) else { continue };
+            let at = int(&row[4]);
+            let (mall, merchant) = (m.mall.clone(), p.merchant_id);
+            out.push(match e.kind.as_str() {
+                "purchase" => LedgerFact::PurchaseReversed { mall, merchant, at, amount },
+                _ => LedgerFact::RefundReversed { mall, merchant, at, amount },
+            });
+        }
+        out
     }
 }
 

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
 pub(crate) use apply::check_name;
-pub(crate) use batch::{audit_canonical, entry_canonical, Batch, MerchSt, V};
+pub(crate) use batch::{audit_canonical, entry_canonical, Batch, MerchSt, PaySt, V};
 pub(crate) use ids::IdAlloc;
 pub(crate) use users::UserOp;
 
@@ -240,6 +240,12 @@ pub struct MallAddRequest {
     pub region: String,
     /// City tier 1..4.
     pub city_tier: CityTier,
+    /// traditional / card / ecommerce (default: card mode from the day it is added).
+    #[serde(default)]
+    pub mode: Option<crate::analytics::Mode>,
+    /// The card-mode adoption date (YYYY-MM-DD) of a mall traditional until then.
+    #[serde(default)]
+    pub card_since: Option<String>,
 }
 
 /// Add an active merchant in one step (admins).
@@ -471,6 +477,8 @@ pub(crate) enum Op {
     /// Merchants and the clearing center (onboarding, fee rules, settlement, payouts, imports,
     /// rating): see crate::clearing.
     Clearing(crate::clearing::ClearingOp),
+    /// Mode timeline, imports and demo data of the operations database (analytics/).
+    Analytics(crate::analytics::AnalyticsOp),
 }
 
 impl Op {
@@ -507,6 +515,7 @@ impl Op {
     fn solo(&self) -> bool {
         match self {
             Op::Clearing(c) => c.solo(),
+            Op::Analytics(a) => a.solo(),
             _ => self.control().is_some(),
         }
     }
@@ -517,6 +526,7 @@ impl Op {
         // Money movements are the hot path: ask for exactly what they take, so a writer under
         // load rarely goes back to the id table. Rare ops may over-ask.
         match self {
+            Op::Analytics(a) => a.id_needs(),
             Op::Pay(_) | Op::Refund(_) => [("entry", 1), ("payment", 1), ("card", 0), ("account", 0), ("misc", 0)],
             Op::TopUp(_) | Op::Transfer(_) | Op::Reverse(_) => {
                 [("entry", 1), ("payment", 0), ("card", 0), ("account", 0), ("misc", 0)]

@@ -287,6 +287,8 @@ impl TestDb {
                     name: format!("{code} Outlets"),
                     region: region.into(),
                     city_tier: CityTier::parse("2").unwrap(),
+                    mode: None,
+                    card_since: None,
                 },
             )
             .await

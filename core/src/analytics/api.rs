@@ -1,0 +1,131 @@
+//! The analytics API on [`Core`]: mode timelines, imports, sync.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+
+use super::import::{self, ImportFailure, Imported, Kind, Parsed, Refs};
+use super::{AnalyticsOp, Mode};
+use crate::auth::Actor;
+use crate::engine::{Op, Outcome};
+use crate::error::{Error, Result};
+use crate::Core;
+
+impl Core {
+    /// `mall set-mode`: the mall is in `mode` from `since` on.
+    pub async fn mall_set_mode(
+        &self,
+        actor: &Actor,
+        mall: &str,
+        mode: Mode,
+        since: NaiveDate,
+    ) -> Result<serde_json::Value> {
+        let op = AnalyticsOp::SetMode { mall: mall.to_string(), mode, since };
+        match self.submit(actor, Op::Analytics(op)).await? {
+            Outcome::Json(v) => Ok(v),
+            o => Err(Error::internal(format!("unexpected outcome {o:?}"))),
+        }
+    }
+
+    async fn import_refs(&self, card_ids: &[i64]) -> Result<Refs> {
+        let pool = &self.db().pool;
+        let mut refs = Refs::default();
+        let malls: Vec<(String, String)> = sqlx::query_as("SELECT code, region FROM malls").fetch_all(pool).await?;
+        refs.malls = malls.into_iter().collect();
+        let merchants: Vec<(i64, String)> = sqlx::query_as("SELECT id, mall FROM merchants").fetch_all(pool).await?;
+        refs.merchants = merchants.into_iter().collect();
+        let backend = self.db().backend;
+        for chunk in card_ids.chunks(2000) {
+            let sql = format!(
+                "SELECT id, merchant_id, amount FROM payments WHERE id IN ({})",
+                crate::db::placeholders(backend, chunk.len(), 1)
+            );
+            let mut q = sqlx::query_as::<_, (i64, i64, i64)>(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for (id, m, a) in q.fetch_all(pool).await? {
+                refs.payments.insert(id, (m, a));
+            }
+        }
+        Ok(refs)
+    }
+
+    /// Checks a file's rows (all of them) without writing: the parsed file, or every bad row.
+    pub async fn import_check(&self, kind: Kind, file_name: &str, bytes: &[u8]) -> Result<Parsed, ImportFailure> {
+        let cells = import::read_cells(Path::new(file_name), bytes)?;
+        let mut card_ids = Vec::new();
+        if let Some(col) = cells.first().and_then(|h| h.iter().position(|c| c.trim() == "card_payment_id")) {
+            card_ids = cells.iter().skip(1).filter_map(|r| r.get(col)?.trim().parse::<i64>().ok()).collect();
+            card_ids.sort_unstable();
+            card_ids.dedup();
+        }
+        let refs = self.import_refs(&card_ids).await?;
+        import::check(kind, file_name, bytes, cells, &refs)
+    }
+
+    /// Imports one file: all of it or nothing (`invalid_rows` with every bad row,
+    /// `already_imported`, `forbidden`).
+    pub async fn import_file(&self, actor: &Actor, kind: Kind, path: &Path) -> Result<Imported, ImportFailure> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| Error::new("invalid_file", format!("cannot read {}: {e}", path.display())))?;
+        let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        self.import_bytes(actor, kind, &name, &bytes).await
+    }
+
+    /// [`Core::import_file`] on bytes already read (`file_name` decides CSV or XLSX).
+    pub async fn import_bytes(
+        &self,
+        actor: &Actor,
+        kind: Kind,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Result<Imported, ImportFailure> {
+        super::require_write(actor)?;
+        let parsed = self.import_check(kind, file_name, bytes).await?;
+        let refs = self.import_refs(&[]).await?;
+        import::check_scope(actor, &parsed, &refs)?;
+        Ok(self.import_parsed(actor, parsed).await?)
+    }
+
+    /// Writes an already checked file.
+    pub(crate) async fn import_parsed(&self, actor: &Actor, parsed: Parsed) -> Result<Imported> {
+        match self.submit(actor, Op::Analytics(AnalyticsOp::Import(Arc::new(parsed)))).await? {
+            Outcome::Json(v) => serde_json::from_value(v).map_err(Error::internal),
+            o => Err(Error::internal(format!("unexpected outcome {o:?}"))),
+        }
+    }
+
+    /// `sync --from DIR`: imports every file of the folder whose name starts with a kind and
+    /// that was not imported before, in name order. One bad file does not stop the others.
+    pub async fn sync_dir(&self, actor: &Actor, dir: &Path) -> Result<serde_json::Value> {
+        super::require_write(actor)?;
+        let mut names: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| Error::new("invalid_file", format!("cannot read folder {}: {e}", dir.display())))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file())
+            .collect();
+        names.sort();
+        let (mut imported, mut skipped, mut failed) = (Vec::new(), Vec::new(), Vec::new());
+        for path in names {
+            let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let Some(kind) = Kind::ALL.into_iter().find(|k| name.starts_with(k.as_str())) else { continue };
+            let ext_ok =
+                path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("xlsx"));
+            if !ext_ok {
+                continue;
+            }
+            match self.import_file(actor, kind, &path).await {
+                Ok(r) => imported.push(serde_json::to_value(r).map_err(Error::internal)?),
+                Err(f) if f.error.code == "already_imported" => skipped.push(serde_json::json!(name)),
+                Err(f) => {
+                    let mut v = f.to_json()["error"].clone();
+                    v["file"] = serde_json::json!(name);
+                    failed.push(v);
+                }
+            }
+        }
+        Ok(serde_json::json!({"imported": imported, "already_imported": skipped, "failed": failed}))
+    }
+}

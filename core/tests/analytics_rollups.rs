@@ -1,0 +1,129 @@
+//! The rollups equal a recomputation from the raw rows after random imports and ledger
+//! postings (purchases, refunds, reversals), and the small demo database passes `verify`.
+mod common;
+
+use common::{pay, TestDb};
+use onecard::analytics::import::Kind;
+use onecard::analytics::rollup::{recompute, snapshot};
+use onecard::money::Money;
+use onecard::{RefundRequest, ReverseRequest};
+use proptest::strategy::{Strategy, ValueTree};
+use proptest::test_runner::TestRunner;
+
+async fn rollups_match_raw(db: &TestDb) {
+    let m1 = db.shop().await;
+    db.mall("M2", "west").await;
+    let m2 = db.merchant("M2", "Brand B").await;
+    let merchants = [m1, m2];
+    let cards = [db.reg_card(1).await, db.anon_card().await];
+    for c in &cards {
+        db.load(c, "1000").await;
+    }
+    let days = ["2026-02-26T10:30:00+08:00", "2026-02-27T23:30:00+08:00", "2026-02-28T12:00:00+08:00"];
+    let mut cores = Vec::new();
+    for d in days {
+        cores.push(db.core_at(d).await);
+    }
+    let mut runner = TestRunner::deterministic();
+    // (what, which card/merchant/day, amount in yuan)
+    let ops = proptest::collection::vec((0u8..5, 0usize..6, 1i64..300), 1..10);
+    let (mut payments, mut refunds): (Vec<(i64, i64)>, Vec<i64>) = (Vec::new(), Vec::new());
+    let mut n = 0;
+    for case in 0..12 {
+        let seq = ops.new_tree(&mut runner).unwrap().current();
+        for (what, k, amount) in seq {
+            n += 1;
+            let core = &cores[k % 3];
+            match what {
+                0 | 1 => {
+                    let card = &cards[k % 2];
+                    let mut r = pay(card, &format!("{amount}.00"), merchants[k % 2], &format!("p{n}"));
+                    r.checkout_seconds = (k % 3 != 0).then_some(amount);
+                    if let Ok(mv) = core.pay(&db.admin, r).await {
+                        payments.push((mv.payment_id.unwrap(), mv.entry_id));
+                    }
+                }
+                2 if !payments.is_empty() => {
+                    let (pid, _) = payments[k % payments.len()];
+                    let r = RefundRequest {
+                        payment_id: pid,
+                        amount: Money::parse(&format!("{}.00", amount % 50 + 1)).unwrap(),
+                        reference: format!("r{n}"),
+                    };
+                    if let Ok(mv) = core.refund(&db.admin, r).await {
+                        refunds.push(mv.entry_id);
+                    }
+                }
+                3 => {
+                    // Reverse a refund, or a purchase (refused when it has refunds).
+                    let entry =
+                        if k % 2 == 0 { refunds.pop() } else { payments.get(k % payments.len().max(1)).map(|p| p.1) };
+                    if let Some(e) = entry {
+                        let r = ReverseRequest { entry_id: e, reason: "test".into(), reference: format!("v{n}") };
+                        let _ = core.reverse(&db.admin, r).await;
+                    }
+                }
+                _ => {
+                    let mall = if k % 2 == 0 { "M1" } else { "M2" };
+                    let mer = merchants[k % 2];
+                    let text = format!(
+                        "mall,merchant,channel,txn_id,time,amount,customer_id,member,checkout_seconds,returned\n\
+                         {mall},{mer},till,t{n}a,2026-02-2{}T1{}:00:00+08:00,{amount}.50,{},true,{},{}\n\
+                         {mall},{mer},online,t{n}b,2026-02-25T09:00:00+08:00,{amount}.00,,false,,false\n",
+                        k % 3 + 6,
+                        k,
+                        if k % 2 == 0 { "cu1" } else { "" },
+                        amount % 100,
+                        k % 2 == 0
+                    );
+                    db.core.import_bytes(&db.admin, Kind::Sales, &format!("s{n}.csv"), text.as_bytes()).await.unwrap();
+                    let ff = format!("mall,date,hour,entries\n{mall},2026-02-2{},{k},{amount}\n", k % 3 + 6);
+                    db.core.import_bytes(&db.admin, Kind::Footfall, &format!("f{n}.csv"), ff.as_bytes()).await.unwrap();
+                }
+            }
+        }
+        let db_handle = onecard::db::Db::connect(&db.url).await.unwrap();
+        let stored = snapshot(&db_handle).await.unwrap();
+        let fresh = recompute(&db_handle).await.unwrap();
+        assert_eq!(stored, fresh, "case {case}: rollups differ from the raw rows");
+    }
+    db.assert_verified().await;
+}
+
+async fn demo_small_verifies(db: &TestDb) {
+    let url = db.empty_db("demo").await;
+    let key = db.dir.path().join("demo.key");
+    let v = onecard::analytics::demo::run_with(&url, 7, onecard::analytics::demo::Scale::Small, Some(key.clone()))
+        .await
+        .unwrap();
+    assert!(v["card_purchases"].as_u64().unwrap() > 1000, "{v}");
+    let opts = onecard::OpenOptions { key_file: Some(key), now: None };
+    let core = onecard::Core::open_with(&url, &opts).await.unwrap();
+    let admin = core.actor("admin").await.unwrap();
+    let r = core.verify(&admin).await.unwrap();
+    assert!(r.ok, "{:?}", r.problems);
+    let handle = onecard::db::Db::connect(&url).await.unwrap();
+    assert_eq!(snapshot(&handle).await.unwrap(), recompute(&handle).await.unwrap());
+    // Computed metrics fall in DOMAIN.md's reference ranges.
+    let c = core.dashboard(&admin, "compare", &Default::default()).await.unwrap();
+    let num = |v: &serde_json::Value| v.as_str().unwrap().parse::<f64>().unwrap();
+    for (mode, lo, hi) in [("traditional", 800.0, 1200.0), ("card", 1000.0, 1500.0), ("ecommerce", 600.0, 900.0)] {
+        let t = num(&c["modes"][mode]["avg_ticket"]);
+        assert!((lo..=hi).contains(&t), "{mode} avg ticket {t}");
+    }
+    for (mode, lo, hi) in [("traditional", 0.18, 0.22), ("card", 0.09, 0.15), ("ecommerce", 0.25, 0.30)] {
+        let s = num(&c["modes"][mode]["marketing_cost_share"]);
+        assert!((lo..=hi).contains(&s), "{mode} marketing cost share {s}");
+    }
+    let up = num(&c["uplift"]["avg_ticket"]);
+    assert!((0.28..=0.45).contains(&up), "uplift {up}");
+    // The same figures by plain GROUP BY over the raw rows.
+    let raw = onecard::analytics::demo::raw_compare(&core, &admin).await.unwrap();
+    for mode in ["traditional", "card", "ecommerce"] {
+        for k in ["sales", "transactions", "avg_ticket", "repurchase_rate", "footfall"] {
+            assert_eq!(c["modes"][mode][k], raw["modes"][mode][k], "{mode} {k}");
+        }
+    }
+}
+
+both_backends!(rollups_match_raw, demo_small_verifies);

@@ -59,6 +59,22 @@ pub fn run() {
             database::db_info,
             database::settings_get,
             database::settings_set_db,
+            clearing::merchant_directory,
+            clearing::merchant_show,
+            clearing::merchant_apply,
+            clearing::merchant_submit,
+            clearing::merchant_review,
+            clearing::merchant_contract,
+            clearing::merchant_set_status,
+            clearing::settle,
+            clearing::settlement_show,
+            clearing::statement_export,
+            clearing::payout_mark,
+            clearing::reserve_reconcile,
+            clearing::channel_reconcile,
+            clearing::channel_resolve,
+            clearing::rating_run,
+            clearing::rating_show,
         ])
         .run(tauri::generate_context!())
         .expect("the OneCard console could not start its window");

@@ -4,6 +4,7 @@
 
 pub mod cards;
 pub mod catalog;
+pub mod clearing;
 pub mod database;
 pub mod members;
 pub mod overview;

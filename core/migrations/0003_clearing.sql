@@ -122,7 +122,7 @@ CREATE TABLE complaints (
 CREATE INDEX complaints_merchant ON complaints (merchant_id, at);
 
 -- Imported files (custody statements, channel statements), refused twice by content hash.
-CREATE TABLE imports (
+CREATE TABLE finance_imports (
     hash       TEXT PRIMARY KEY,
     kind       TEXT NOT NULL,
     name       TEXT NOT NULL,

@@ -217,7 +217,7 @@ pub(crate) async fn write_ledger(b: &mut Batch<'_>, c: &LedgerChunk, actor: &Act
                     vec![(m.account_id, *amount), (cs.account_id, -amount)],
                     Some((pid, *amount)),
                 )?;
-                b.push("refunds", vec![V::I(rid), V::I(pid), V::I(*amount), V::I(e), V::I(*at)]);
+                b.push("refunds", vec![V::I(rid), V::I(pid), V::I(*amount), V::I(e), V::I(*at), V::I(0)]);
                 b.add_refunded(pid, *amount, 0);
                 b.add_activity(&cs, "refund", *amount, Some(e), actor, &format!("payment {pid}"));
                 refunds += 1;

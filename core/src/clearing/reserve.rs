@@ -224,7 +224,7 @@ fn ratio4(n: i64, d: i64) -> String {
 
 impl Batch<'_> {
     async fn check_new_import(&mut self, hash: &str) -> Result<()> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM imports WHERE hash = $1")
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM finance_imports WHERE hash = $1")
             .bind(hash)
             .fetch_one(&mut *self.tx)
             .await?;
@@ -235,15 +235,17 @@ impl Batch<'_> {
     }
 
     async fn record_import(&mut self, hash: &str, kind: &str, name: &str, rows: usize, actor: &Actor) -> Result<()> {
-        sqlx::query("INSERT INTO imports (hash, kind, name, rows_count, actor, at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(hash)
-            .bind(kind)
-            .bind(name)
-            .bind(rows as i64)
-            .bind(actor.user.clone())
-            .bind(self.now)
-            .execute(&mut *self.tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO finance_imports (hash, kind, name, rows_count, actor, at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(hash)
+        .bind(kind)
+        .bind(name)
+        .bind(rows as i64)
+        .bind(actor.user.clone())
+        .bind(self.now)
+        .execute(&mut *self.tx)
+        .await?;
         self.audit(actor, &format!("import.{kind}"), name, &format!("{rows} rows, sm3 {hash}"))
     }
 

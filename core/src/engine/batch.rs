@@ -566,6 +566,13 @@ impl<'c> Batch<'c> {
 
     /// Queues a row.
     pub fn push(&mut self, table: &'static str, row: Vec<V>) {
+        // A row one value short would shift every later row of the multi-row INSERT into the
+        // wrong columns (a migration that adds a column must update every writer of the table).
+        debug_assert_eq!(
+            TABLES.iter().find(|(t, _)| *t == table).map(|(_, cols)| cols.split(',').count()),
+            Some(row.len()),
+            "a {table} row with the wrong number of values"
+        );
         self.rows.entry(table).or_default().push(row);
     }
 

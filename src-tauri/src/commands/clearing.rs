@@ -1,6 +1,6 @@
 //! Merchants and the clearing center: onboarding, settlement, statements, reconciliation,
 //! rating. Each command is a few lines over one core call; answers are the core's JSON (the same
-//! shapes the `onecard` CLI prints, documented in README-CLEARING.md).
+//! shapes the `onecard` CLI prints, documented in the README).
 
 use onecard::clearing::{parse_day, parse_month, ClearingOp, Credentials};
 use onecard::types::Category;

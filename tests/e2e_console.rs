@@ -37,6 +37,8 @@ async fn seeded(dir: &TempDir) -> (String, String) {
             name: "上海青浦奥莱".into(),
             region: "east".into(),
             city_tier: CityTier::parse("1").expect("tier"),
+            mode: None,
+            card_since: None,
         },
     )
     .await

@@ -144,7 +144,7 @@ impl Statement {
 
     fn pdf(&self) -> Vec<u8> {
         let mut text = vec![
-            format!("OneCard merchant statement - merchant {} ({})", self.merchant, ascii(&self.name)),
+            format!("OneCard merchant statement - merchant {} ({})", self.merchant, self.name),
             if self.days == 1 {
                 format!("Business day {} (Asia/Shanghai)", self.day)
             } else {
@@ -172,12 +172,23 @@ impl Statement {
     }
 }
 
+/// UCS-2 big-endian hex of a line, for the UniGB-UCS2-H encoding.
+fn ucs2_hex(s: &str) -> String {
+    s.chars()
+        .map(|c| if (c as u32) <= 0xFFFF && !c.is_control() { c as u32 } else { '?' as u32 })
+        .map(|u| format!("{u:04X}"))
+        .collect()
+}
+
 fn ascii(s: &str) -> String {
     s.chars().map(|c| if c.is_ascii() && !c.is_control() { c } else { '?' }).collect()
 }
 
-/// A valid PDF (1.4) of monospaced text lines, 60 to an A4 page, in the standard Courier font
-/// (no font file to embed). Non-ASCII characters print as '?'.
+/// A valid PDF (1.4) of monospaced text lines, 60 to an A4 page. ASCII lines use the standard
+/// Courier font; a line with Chinese (a merchant's name) uses Adobe's predefined CJK font
+/// STSong-Light with the UniGB-UCS2-H encoding, which every PDF reader supplies itself, so no font
+/// file is embedded and the file stays a few kB. Characters outside the Basic Multilingual Plane
+/// print as '?'.
 pub(crate) fn minimal_pdf(lines: &[String]) -> Vec<u8> {
     let pages: Vec<&[String]> = if lines.is_empty() { vec![&[][..]] } else { lines.chunks(60).collect() };
     let mut objects: Vec<String> = Vec::new();
@@ -186,20 +197,42 @@ pub(crate) fn minimal_pdf(lines: &[String]) -> Vec<u8> {
     objects.push("<< /Type /Catalog /Pages 2 0 R >>".into());
     objects.push(format!("<< /Type /Pages /Kids [{}] /Count {} >>", kids.join(" "), pages.len()));
     objects.push("<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>".into());
+    // The CJK font is the object after the last page's content.
+    let cjk_font = 4 + 2 * pages.len();
     for (i, page) in pages.iter().enumerate() {
         let mut content = String::from("BT /F1 8 Tf 11 TL 36 806 Td\n");
         for l in page.iter() {
-            let esc = ascii(l).replace('\\', "\\\\").replace('(', "\\(").replace(')', "\\)");
-            content.push_str(&format!("({esc}) Tj T*\n"));
+            // Runs of ASCII in Courier (monospaced columns), runs of Chinese in the CJK font.
+            let mut rest = l.as_str();
+            while let Some(c) = rest.chars().next() {
+                let end = rest.find(|x: char| x.is_ascii() != c.is_ascii()).unwrap_or(rest.len());
+                let (run, tail) = rest.split_at(end);
+                if c.is_ascii() {
+                    let esc = ascii(run).replace('\\', "\\\\").replace('(', "\\(").replace(')', "\\)");
+                    content.push_str(&format!("/F1 8 Tf ({esc}) Tj "));
+                } else {
+                    content.push_str(&format!("/F2 8 Tf <{}> Tj ", ucs2_hex(run)));
+                }
+                rest = tail;
+            }
+            content.push_str("T*\n");
         }
         content.push_str("ET");
         objects.push(format!(
-            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> \
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R /F2 {cjk_font} 0 R >> >> \
              /Contents {} 0 R >>",
             5 + 2 * i
         ));
         objects.push(format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()));
     }
+    objects.push(
+        "<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H /DescendantFonts \
+         [<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light /CIDSystemInfo << /Registry (Adobe) \
+         /Ordering (GB1) /Supplement 2 >> /FontDescriptor << /Type /FontDescriptor /FontName /STSong-Light \
+         /Flags 6 /FontBBox [-25 -254 1000 880] /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 \
+         /StemV 93 >> >>] >>"
+            .into(),
+    );
     let mut out = b"%PDF-1.4\n".to_vec();
     let mut offsets = Vec::new();
     for (i, o) in objects.iter().enumerate() {
@@ -278,5 +311,30 @@ impl Core {
                   "lines": s.lines.len(), "gross": mf(s.gross), "refunds": mf(s.refunds), "fees": mf(s.fees),
                   "net": mf(s.gross - s.refunds - s.fees)}),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_lines_use_the_cjk_font_and_every_xref_offset_points_at_its_object() {
+        let pdf = minimal_pdf(&["merchant 7 (上海青浦奥莱)".to_string(), "total 1.00".to_string()]);
+        let text = String::from_utf8(pdf.clone()).unwrap();
+        // 上 = U+4E0A, 海 = U+6D77, in UCS-2 big-endian hex, set in the CJK font.
+        assert!(text.contains("/F2 8 Tf <"), "{text}");
+        assert!(text.contains("4E0A6D77"), "{text}");
+        assert!(text.contains("/F1 8 Tf (total 1.00) Tj T*"), "{text}");
+        assert!(text.contains("/F1 8 Tf (merchant 7 \\() Tj /F2 8 Tf <4E0A"), "{text}");
+        assert!(text.contains("/BaseFont /STSong-Light /Encoding /UniGB-UCS2-H"));
+        // The cross-reference table: entry n gives the byte offset of "n 0 obj".
+        let xref = text.rfind("\nxref\n").unwrap() + 1;
+        let offsets: Vec<usize> =
+            text[xref..].lines().skip(3).take_while(|l| l.ends_with(" n ")).map(|l| l[..10].parse().unwrap()).collect();
+        assert_eq!(offsets.len(), 6, "catalog, pages, Courier, page, content, CJK font");
+        for (i, off) in offsets.iter().enumerate() {
+            assert!(text[*off..].starts_with(&format!("{} 0 obj\n", i + 1)), "object {}", i + 1);
+        }
     }
 }

@@ -72,6 +72,7 @@ describe('merchants', () => {
 describe('clearing', () => {
   it('shows the lines with totals and alerts when the reserve does not cover', async () => {
     const z = { gross: '100.00', refunds: '0.00', fees: '0.60', fee_issuer: '0.18', fee_operator: '0.42', net: '99.40', carry_in: '0.00', payout: '99.40', carry_out: '0.00' };
+    shell.handlers.merchant_directory = () => ({ merchants: [MERCHANT], count: 1 });
     shell.handlers.settlement_show = () => ({ date: '2026-03-01', batch_id: 3, lines: [{ merchant: 7, status: 'pending', ...z }], totals: { ...z, gross: '1234.00' } });
     shell.handlers.reserve_reconcile = () => ({
       date: '2026-03-01', custody_bank: '90.00', custody_ledger: '90.00', in_transit: '0.00', card_balances: '100.00',
@@ -81,6 +82,7 @@ describe('clearing', () => {
     const lines = await screen.findByTestId('clearing-lines');
     expect(await within(lines).findByText('¥1,234.00')).toBeTruthy();
     expect(within(lines).getByText('Mark paid')).toBeTruthy();
+    expect(await within(lines).findByText('7 品牌甲')).toBeTruthy();
     fireEvent.click(screen.getByText('Reconciliation'));
     expect((await screen.findByTestId('clearing-coverage-alert')).textContent).toContain('90.00%');
   });

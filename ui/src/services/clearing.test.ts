@@ -7,6 +7,7 @@ import {
   formatBps,
   formatCoverage,
   gradeColor,
+  merchantLabel,
   MERCHANT_STATUSES,
   merchantStatusColor,
   nextOnboardingStep,
@@ -85,5 +86,7 @@ describe('clearing helpers', () => {
   it('builds days and file names', () => {
     expect(dayString(new Date(2026, 2, 5))).toBe('2026-03-05');
     expect(statementFileName(7, '2026-03-01', 'pdf')).toBe('statement-7-2026-03-01.pdf');
+    expect(merchantLabel(7, new Map([[7, '品牌甲']]))).toBe('7 品牌甲');
+    expect(merchantLabel(8, new Map())).toBe('8');
   });
 });

@@ -389,6 +389,12 @@ export function dayString(d: Date): string {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
 
+/** "7 品牌甲" when the merchant's name is known, else the id alone. */
+export function merchantLabel(id: number, names: ReadonlyMap<number, string>): string {
+  const name = names.get(id);
+  return name === undefined ? String(id) : `${id} ${name}`;
+}
+
 /** The default statement file name of a merchant and day. */
 export function statementFileName(merchant: number, date: string, format: StatementFormat): string {
   return `statement-${merchant}-${date}.${format}`;

@@ -1,10 +1,11 @@
 // Clearing center (清算中心): settlement of a business day, reconciliation and the monthly rating.
 // Finance and admins act; auditors read (the core refuses them anything else with `forbidden`).
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { Card, Input, Space, Tabs, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import PageTitle from '../../components/PageTitle';
-import { dayString } from '../../services/clearing';
+import { useCommand } from '../../hooks/useCommand';
+import { dayString, merchantDirectory } from '../../services/clearing';
 import { useSession } from '../../session';
 import RatingTab from './components/RatingTab';
 import ReconciliationTab from './components/ReconciliationTab';
@@ -24,6 +25,9 @@ export default function ClearingPage() {
   const [tab, setTab] = useState('settlement');
   const [date, setDate] = useState(yesterday);
   const [month, setMonth] = useState(() => yesterday().slice(0, 7));
+  // Names for the lines (batches and ratings carry merchant ids only); ids alone if this fails.
+  const directory = useCommand(() => merchantDirectory(), []);
+  const names = useMemo(() => new Map((directory.data ?? []).map((m) => [m.merchant, m.name])), [directory.data]);
 
   const picker =
     tab === 'rating' ? (
@@ -47,9 +51,9 @@ export default function ClearingPage() {
           onChange={setTab}
           destroyOnHidden
           items={[
-            { key: 'settlement', label: t('clearing.tabs.settlement'), children: <SettlementTab date={date} canWrite={canWrite} /> },
+            { key: 'settlement', label: t('clearing.tabs.settlement'), children: <SettlementTab date={date} canWrite={canWrite} names={names} /> },
             { key: 'recon', label: t('clearing.tabs.recon'), children: <ReconciliationTab date={date} canWrite={canWrite} /> },
-            { key: 'rating', label: t('clearing.tabs.rating'), children: <RatingTab month={month} canWrite={canWrite} /> },
+            { key: 'rating', label: t('clearing.tabs.rating'), children: <RatingTab month={month} canWrite={canWrite} names={names} /> },
           ]}
         />
       </Card>

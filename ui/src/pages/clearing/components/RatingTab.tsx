@@ -5,9 +5,9 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import RefusalAlert from '../../../components/RefusalAlert';
 import { useCommand, useSubmit } from '../../../hooks/useCommand';
-import { gradeColor, ratingRun, ratingShow, type RatingRow } from '../../../services/clearing';
+import { gradeColor, merchantLabel, ratingRun, ratingShow, type RatingRow } from '../../../services/clearing';
 
-export default function RatingTab({ month, canWrite }: { month: string; canWrite: boolean }) {
+export default function RatingTab({ month, canWrite, names }: { month: string; canWrite: boolean; names: ReadonlyMap<number, string> }) {
   const { t } = useTranslation();
   const { message } = App.useApp();
   const [version, setVersion] = useState(0);
@@ -43,7 +43,7 @@ export default function RatingTab({ month, canWrite }: { month: string; canWrite
         pagination={{ pageSize: 50, showSizeChanger: false }}
         data-testid="clearing-rating-table"
         columns={[
-          { title: t('clearing.settle.merchant'), dataIndex: 'merchant' },
+          { title: t('clearing.settle.merchant'), dataIndex: 'merchant', render: (m: number) => merchantLabel(m, names) },
           { title: t('clearing.rating.score'), dataIndex: 'score', align: 'right' },
           { title: t('clearing.merchants.grade'), dataIndex: 'grade', render: (g: string) => <Tag color={gradeColor(g)}>{g}</Tag> },
           {

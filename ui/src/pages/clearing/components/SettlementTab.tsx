@@ -8,6 +8,7 @@ import RefusalAlert from '../../../components/RefusalAlert';
 import { useCommand, useSubmit } from '../../../hooks/useCommand';
 import {
   canMarkPayout,
+  merchantLabel,
   payoutMark,
   payoutStatusColor,
   settle,
@@ -23,7 +24,7 @@ import { NOT_FOUND_CODES } from './codes';
 
 const MONEY_COLUMNS = ['gross', 'refunds', 'fees', 'fee_issuer', 'fee_operator', 'net', 'carry_in', 'payout', 'carry_out'] as const;
 
-export default function SettlementTab({ date, canWrite }: { date: string; canWrite: boolean }) {
+export default function SettlementTab({ date, canWrite, names }: { date: string; canWrite: boolean; names: ReadonlyMap<number, string> }) {
   const { t } = useTranslation();
   const { message, modal } = App.useApp();
   const [version, setVersion] = useState(0);
@@ -93,7 +94,7 @@ export default function SettlementTab({ date, canWrite }: { date: string; canWri
           scroll={{ x: true }}
           data-testid="clearing-lines"
           columns={[
-            { title: t('clearing.settle.merchant'), dataIndex: 'merchant' },
+            { title: t('clearing.settle.merchant'), dataIndex: 'merchant', render: (m: number) => merchantLabel(m, names) },
             ...MONEY_COLUMNS.map((k) => ({
               title: t(`clearing.settle.${k}`),
               dataIndex: k,

@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { App, Button, Card, Select, Space, Table, Tabs, Tag } from 'antd';
 import { useTranslation } from 'react-i18next';
 import PageTitle from '../../components/PageTitle';
+import { useSession } from '../../session';
 import RefusalAlert from '../../components/RefusalAlert';
 import { useCommand } from '../../hooks/useCommand';
 import {
@@ -23,6 +24,8 @@ import MerchantDrawer, { actionLabel, actionsFor } from './components/MerchantDr
 export default function MerchantsPage() {
   const { t } = useTranslation();
   const { message } = App.useApp();
+  // Auditors read; every other role that sees this page may act within its scope (the core checks).
+  const canAct = useSession().role !== 'auditor';
   const [tab, setTab] = useState<'all' | 'review'>('all');
   const [status, setStatus] = useState<string | undefined>(undefined);
   const [version, setVersion] = useState(0);
@@ -70,7 +73,7 @@ export default function MerchantsPage() {
               <Button size="small" onClick={() => setOpen(m.merchant)} data-testid={`merchant-open-${m.merchant}`}>
                 {t('clearing.merchants.detail')}
               </Button>
-              {tab === 'review' ? (
+              {!canAct ? null : tab === 'review' ? (
                 <>
                   <Button size="small" type="primary" onClick={() => setAction({ kind: 'review', merchant: m.merchant, name: m.name, approve: true })}>
                     {t('clearing.merchants.approve')}
@@ -100,9 +103,11 @@ export default function MerchantsPage() {
     <>
       <PageTitle
         extra={
-          <Button type="primary" onClick={() => setAction({ kind: 'apply' })} data-testid="merchants-apply">
-            {t('clearing.merchants.apply')}
-          </Button>
+          canAct && (
+            <Button type="primary" onClick={() => setAction({ kind: 'apply' })} data-testid="merchants-apply">
+              {t('clearing.merchants.apply')}
+            </Button>
+          )
         }
       >
         {t('menu.merchants')}
@@ -131,7 +136,7 @@ export default function MerchantsPage() {
           ]}
         />
       </Card>
-      <MerchantDrawer merchant={open} version={version} onClose={() => setOpen(null)} onAction={setAction} />
+      <MerchantDrawer merchant={open} version={version} canAct={canAct} onClose={() => setOpen(null)} onAction={setAction} />
       <MerchantActionDialog key={action === null ? 'none' : JSON.stringify(action)} action={action} onClose={() => setAction(null)} onDone={done} />
     </>
   );

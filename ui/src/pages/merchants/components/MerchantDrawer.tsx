@@ -22,6 +22,8 @@ interface Props {
   merchant: number | null;
   /** Changes whenever an action completed, to reload. */
   version: number;
+  /** False for auditors: the drawer only reads. */
+  canAct: boolean;
   onClose: () => void;
   onAction: (action: MerchantAction) => void;
 }
@@ -44,7 +46,7 @@ export function actionLabel(a: MerchantAction, t: (k: string) => string): string
   return a.kind === 'status' ? t(`clearing.to.${a.to}`) : t(`clearing.merchants.${a.kind}`);
 }
 
-export default function MerchantDrawer({ merchant, version, onClose, onAction }: Props) {
+export default function MerchantDrawer({ merchant, version, canAct, onClose, onAction }: Props) {
   const { t } = useTranslation();
   const detail = useCommand<MerchantDetail | null>(
     () => (merchant === null ? Promise.resolve(null) : merchantShow(merchant)),
@@ -59,7 +61,7 @@ export default function MerchantDrawer({ merchant, version, onClose, onAction }:
         {m !== null && (
           <>
             <Space wrap style={{ marginBottom: 16 }}>
-              {actionsFor(m, m.settlement_account).map((a) => (
+              {(canAct ? actionsFor(m, m.settlement_account) : []).map((a) => (
                 <Button
                   key={a.kind === 'status' ? a.to : a.kind}
                   danger={a.kind === 'status' && a.to !== 'active'}

@@ -15,7 +15,7 @@ const PERMISSIONS: Record<Role, Permission[]> = {
 
 describe('access: role -> menu', () => {
   it('gives the administrator every screen', () => {
-    expect(allowedRoutes(PERMISSIONS.admin)).toEqual([...ROUTES]);
+    expect(allowedRoutes(PERMISSIONS.admin, 'admin')).toEqual([...ROUTES]);
   });
 
   it('gives the counter operator the counter, not user administration', () => {
@@ -26,6 +26,17 @@ describe('access: role -> menu', () => {
     for (const role of ['finance', 'auditor'] as const) {
       expect(allowedRoutes(PERMISSIONS[role]), role).toEqual(['overview', 'cards', 'members', 'settings']);
     }
+  });
+
+  it('opens Merchants and Clearing by role', () => {
+    expect(allowedRoutes(PERMISSIONS.finance, 'finance')).toEqual(['overview', 'cards', 'members', 'clearing', 'settings']);
+    expect(allowedRoutes(PERMISSIONS.auditor, 'auditor')).toEqual(['overview', 'cards', 'members', 'merchants', 'clearing', 'settings']);
+    expect(allowedRoutes(PERMISSIONS.merchant_manager, 'merchant_manager')).toEqual(['merchants', 'settings']);
+    expect(allowedRoutes(PERMISSIONS.regional_manager, 'regional_manager')).toEqual(['merchants', 'settings']);
+    expect(allowedRoutes(PERMISSIONS.operator, 'operator')).not.toContain('merchants');
+    expect(allowedRoutes(PERMISSIONS.operator, 'operator')).not.toContain('clearing');
+    expect(homeRoute(PERMISSIONS.merchant_manager, 'merchant_manager')).toBe('merchants');
+    expect(resolveRoute('clearing', PERMISSIONS.merchant_manager, 'merchant_manager')).toBe('merchants');
   });
 
   it('always leaves Settings (language, font size) to everyone', () => {

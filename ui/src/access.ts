@@ -1,7 +1,7 @@
 // Who sees what. The one place that maps `Session.permissions` (from the core's role table) to
 // the console's routes: the menu and the router both ask here, so a screen can never be reachable
 // without its menu entry or the other way round. The core still checks every command.
-import type { Permission } from './bindings';
+import type { Permission, Role } from './bindings';
 
 export const ROUTES = [
   'overview',
@@ -11,6 +11,8 @@ export const ROUTES = [
   'topup',
   'cashier',
   'members',
+  'merchants',
+  'clearing',
   'users',
   'settings',
 ] as const;
@@ -26,8 +28,19 @@ const REQUIRES: Record<RouteKey, Permission | null> = {
   topup: 'top_up',
   cashier: 'pay',
   members: 'read_members',
+  merchants: null, // by role, see BY_ROLE
+  clearing: null, // by role, see BY_ROLE
   users: 'administer',
   settings: null,
+};
+
+/**
+ * Routes opened by role rather than by permission: merchant managers and regional managers hold no
+ * card permission at all, and the clearing center's finance-read right has no permission of its own.
+ */
+const BY_ROLE: Partial<Record<RouteKey, readonly Role[]>> = {
+  merchants: ['admin', 'merchant_manager', 'regional_manager', 'auditor'],
+  clearing: ['admin', 'finance', 'auditor'],
 };
 
 export function isRoute(value: string): value is RouteKey {
@@ -38,22 +51,24 @@ export function can(permissions: readonly Permission[], permission: Permission):
   return permissions.includes(permission);
 }
 
-export function canOpen(route: RouteKey, permissions: readonly Permission[]): boolean {
+export function canOpen(route: RouteKey, permissions: readonly Permission[], role?: Role): boolean {
+  const roles = BY_ROLE[route];
+  if (roles !== undefined) return role !== undefined && roles.includes(role);
   const needed = REQUIRES[route];
   return needed === null || can(permissions, needed);
 }
 
 /** The routes the menu shows, in menu order. */
-export function allowedRoutes(permissions: readonly Permission[]): RouteKey[] {
-  return ROUTES.filter((route) => canOpen(route, permissions));
+export function allowedRoutes(permissions: readonly Permission[], role?: Role): RouteKey[] {
+  return ROUTES.filter((route) => canOpen(route, permissions, role));
 }
 
 /** Where a user lands after sign-in: the first screen they may open. */
-export function homeRoute(permissions: readonly Permission[]): RouteKey {
-  return allowedRoutes(permissions)[0] ?? 'settings';
+export function homeRoute(permissions: readonly Permission[], role?: Role): RouteKey {
+  return allowedRoutes(permissions, role)[0] ?? 'settings';
 }
 
 /** The route to show for a requested one: itself when allowed, else the user's home. */
-export function resolveRoute(requested: string, permissions: readonly Permission[]): RouteKey {
-  return isRoute(requested) && canOpen(requested, permissions) ? requested : homeRoute(permissions);
+export function resolveRoute(requested: string, permissions: readonly Permission[], role?: Role): RouteKey {
+  return isRoute(requested) && canOpen(requested, permissions, role) ? requested : homeRoute(permissions, role);
 }

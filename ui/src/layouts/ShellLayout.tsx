@@ -22,8 +22,8 @@ export default function ShellLayout() {
   const prefs = usePreferences();
   const requested = useHashRoute();
   const [collapsed, setCollapsed] = useState(false);
-  const routes = allowedRoutes(session.permissions);
-  const route = resolveRoute(requested, session.permissions);
+  const routes = allowedRoutes(session.permissions, session.role);
+  const route = resolveRoute(requested, session.permissions, session.role);
   const page = PAGES[route];
 
   // A route the role may not open (or none yet) is replaced by the user's home in the address too.

@@ -18,6 +18,11 @@ export const ERROR_CODES = [
   // Raised by the core today (core/src), beyond the lists above.
   'card_not_frozen', 'extension_not_allowed', 'mall_not_found', 'invalid_count', 'invalid_checkout_seconds',
   'reason_required', 'same_card', 'unknown_user', 'payment_reversed', 'invalid_limit',
+  // The clearing center (core/src/clearing).
+  'already_imported', 'already_resolved', 'day_not_closed', 'exception_not_found', 'export_failed', 'invalid_channel',
+  'invalid_credit_code', 'invalid_fee_rate', 'invalid_format', 'invalid_import', 'invalid_merchant_state', 'invalid_month',
+  'invalid_payout_state', 'invalid_setting', 'maker_checker', 'no_custody_statement', 'not_settled', 'payout_not_found',
+  'settlement_account_required', 'settlement_out_of_order', 'unsettled_balance', 'invalid_category',
 ] as const;
 
 describe('error codes', () => {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createI18n } from '../i18n';
 import { ROUTES } from '../access';
 import { CARD_ACTIONS } from '../pages/cards/actions';
+import { MERCHANT_STATUSES } from '../services/clearing';
 
 // Vite reads the sources for us (no Node typings needed in a browser project).
 const SOURCES = import.meta.glob<string>(['../**/*.ts', '../**/*.tsx', '!../**/*.test.ts', '!../bindings/**'], {
@@ -36,6 +37,14 @@ const VOCABULARIES: Record<string, readonly string[]> = {
   activity: ['issue', 'issue_load', 'top_up', 'purchase', 'refund', 'transfer_in', 'transfer_out', 'reversal', 'replace_in', 'replace_out', 'redemption', 'freeze', 'unfreeze', 'report_loss', 'extend', 'close'],
   backend: ['sqlite', 'postgres'],
   'setup.strength': ['weak', 'fair', 'strong'],
+  'clearing.status': MERCHANT_STATUSES,
+  'clearing.to': ['active', 'suspended', 'terminated'],
+  'clearing.confirmTo': ['active', 'suspended', 'terminated'],
+  'clearing.merchants': ['apply', 'submit', 'review', 'contract'],
+  'clearing.settle': ['gross', 'refunds', 'fees', 'fee_issuer', 'fee_operator', 'net', 'carry_in', 'payout', 'carry_out'],
+  'clearing.payout': ['pending', 'paid', 'returned', 'none'],
+  'clearing.recon.items': ['custody', 'coverage_shortfall', 'ledger_funds_shortfall'],
+  'clearing.recon.sides': ['channel', 'ledger'],
 };
 
 describe('locale keys used by the screens', () => {

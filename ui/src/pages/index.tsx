@@ -2,11 +2,13 @@
 import type { ComponentType, ReactNode } from 'react';
 import {
   AppstoreAddOutlined,
+  AuditOutlined,
   CreditCardOutlined,
   DashboardOutlined,
   IdcardOutlined,
   PlusCircleOutlined,
   SettingOutlined,
+  ShopOutlined,
   ShoppingCartOutlined,
   TeamOutlined,
   WalletOutlined,
@@ -15,8 +17,10 @@ import type { RouteKey } from '../access';
 import BatchPage from './batch';
 import CardsPage from './cards';
 import CashierPage from './cashier';
+import ClearingPage from './clearing';
 import IssuePage from './issue';
 import MembersPage from './members';
+import MerchantsPage from './merchants';
 import OverviewPage from './overview';
 import SettingsPage from './settings';
 import TopUpPage from './topup';
@@ -35,6 +39,8 @@ export const PAGES: Record<RouteKey, PageDef> = {
   topup: { icon: <WalletOutlined />, Component: TopUpPage },
   cashier: { icon: <ShoppingCartOutlined />, Component: CashierPage },
   members: { icon: <IdcardOutlined />, Component: MembersPage },
+  merchants: { icon: <ShopOutlined />, Component: MerchantsPage },
+  clearing: { icon: <AuditOutlined />, Component: ClearingPage },
   users: { icon: <TeamOutlined />, Component: UsersPage },
   settings: { icon: <SettingOutlined />, Component: SettingsPage },
 };

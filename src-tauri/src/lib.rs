@@ -59,6 +59,10 @@ pub fn run() {
             database::db_info,
             database::settings_get,
             database::settings_set_db,
+            analytics::dashboard,
+            analytics::dashboard_chart,
+            analytics::dashboard_export,
+            analytics::forecast,
         ])
         .run(tauri::generate_context!())
         .expect("the OneCard console could not start its window");

@@ -1,7 +1,7 @@
 // Who sees what. The one place that maps `Session.permissions` (from the core's role table) to
 // the console's routes: the menu and the router both ask here, so a screen can never be reachable
 // without its menu entry or the other way round. The core still checks every command.
-import type { Permission } from './bindings';
+import type { Permission, Role } from './bindings';
 
 export const ROUTES = [
   'overview',
@@ -12,13 +12,25 @@ export const ROUTES = [
   'cashier',
   'members',
   'users',
+  'analytics',
   'settings',
 ] as const;
 
 export type RouteKey = (typeof ROUTES)[number];
 
-/** The permission a route needs; null = every signed-in user (preferences must stay reachable). */
-const REQUIRES: Record<RouteKey, Permission | null> = {
+/**
+ * The roles that may read the dashboards: everyone but the counter operator (the core's
+ * analytics::require_read). The managers hold no card permission, so this goes by role.
+ */
+export const DASHBOARD_ROLES: readonly Role[] = ['admin', 'finance', 'regional_manager', 'merchant_manager', 'auditor'];
+
+/**
+ * What a route needs: a permission, a list of roles, or null = every signed-in user (preferences
+ * must stay reachable).
+ */
+type Requirement = Permission | { roles: readonly Role[] } | null;
+
+const REQUIRES: Record<RouteKey, Requirement> = {
   overview: 'read_cards',
   cards: 'read_cards',
   issue: 'issue_cards',
@@ -27,6 +39,7 @@ const REQUIRES: Record<RouteKey, Permission | null> = {
   cashier: 'pay',
   members: 'read_members',
   users: 'administer',
+  analytics: { roles: DASHBOARD_ROLES },
   settings: null,
 };
 
@@ -38,22 +51,33 @@ export function can(permissions: readonly Permission[], permission: Permission):
   return permissions.includes(permission);
 }
 
-export function canOpen(route: RouteKey, permissions: readonly Permission[]): boolean {
+/** Whether `route` opens for these permissions and role (a role-gated route needs the role). */
+export function canOpen(route: RouteKey, permissions: readonly Permission[], role?: Role): boolean {
   const needed = REQUIRES[route];
-  return needed === null || can(permissions, needed);
+  if (needed === null) return true;
+  if (typeof needed === 'object') return role !== undefined && needed.roles.includes(role);
+  return can(permissions, needed);
 }
 
 /** The routes the menu shows, in menu order. */
-export function allowedRoutes(permissions: readonly Permission[]): RouteKey[] {
-  return ROUTES.filter((route) => canOpen(route, permissions));
+export function allowedRoutes(permissions: readonly Permission[], role?: Role): RouteKey[] {
+  return ROUTES.filter((route) => canOpen(route, permissions, role));
 }
 
 /** Where a user lands after sign-in: the first screen they may open. */
-export function homeRoute(permissions: readonly Permission[]): RouteKey {
-  return allowedRoutes(permissions)[0] ?? 'settings';
+export function homeRoute(permissions: readonly Permission[], role?: Role): RouteKey {
+  return allowedRoutes(permissions, role)[0] ?? 'settings';
 }
 
 /** The route to show for a requested one: itself when allowed, else the user's home. */
-export function resolveRoute(requested: string, permissions: readonly Permission[]): RouteKey {
-  return isRoute(requested) && canOpen(requested, permissions) ? requested : homeRoute(permissions);
+export function resolveRoute(requested: string, permissions: readonly Permission[], role?: Role): RouteKey {
+  return isRoute(requested) && canOpen(requested, permissions, role) ? requested : homeRoute(permissions, role);
+}
+
+/**
+ * The locale key of a route's menu label. The dashboards keep all their strings under their own
+ * top-level `analytics` key (one block per feature in the locale files), the older screens under `menu`.
+ */
+export function menuLabelKey(route: RouteKey): string {
+  return route === 'analytics' ? 'analytics.menu' : `menu.${route}`;
 }

@@ -2,6 +2,7 @@
 import type { ComponentType, ReactNode } from 'react';
 import {
   AppstoreAddOutlined,
+  BarChartOutlined,
   CreditCardOutlined,
   DashboardOutlined,
   IdcardOutlined,
@@ -12,6 +13,7 @@ import {
   WalletOutlined,
 } from '@ant-design/icons';
 import type { RouteKey } from '../access';
+import AnalyticsPage from './analytics';
 import BatchPage from './batch';
 import CardsPage from './cards';
 import CashierPage from './cashier';
@@ -36,5 +38,6 @@ export const PAGES: Record<RouteKey, PageDef> = {
   cashier: { icon: <ShoppingCartOutlined />, Component: CashierPage },
   members: { icon: <IdcardOutlined />, Component: MembersPage },
   users: { icon: <TeamOutlined />, Component: UsersPage },
+  analytics: { icon: <BarChartOutlined />, Component: AnalyticsPage },
   settings: { icon: <SettingOutlined />, Component: SettingsPage },
 };

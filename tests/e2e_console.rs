@@ -37,6 +37,9 @@ async fn seeded(dir: &TempDir) -> (String, String) {
             name: "上海青浦奥莱".into(),
             region: "east".into(),
             city_tier: CityTier::parse("1").expect("tier"),
+            // The analytics columns (issue 5): the default mode, no card adoption date.
+            mode: None,
+            card_since: None,
         },
     )
     .await

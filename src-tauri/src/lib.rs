@@ -75,6 +75,10 @@ pub fn run() {
             clearing::channel_resolve,
             clearing::rating_run,
             clearing::rating_show,
+            analytics::dashboard,
+            analytics::dashboard_chart,
+            analytics::dashboard_export,
+            analytics::forecast,
         ])
         .run(tauri::generate_context!())
         .expect("the OneCard console could not start its window");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allowedRoutes, canOpen, homeRoute, resolveRoute, ROUTES } from './access';
+import { allowedRoutes, canOpen, homeRoute, menuLabelKey, resolveRoute, ROUTES } from './access';
 import type { Permission, Role } from './bindings';
 
 // What the shell sends in Session.permissions for each role (core/src/auth.rs, plus read_members
@@ -19,20 +19,27 @@ describe('access: role -> menu', () => {
   });
 
   it('gives the counter operator the counter, not user administration', () => {
-    expect(allowedRoutes(PERMISSIONS.operator)).toEqual(['overview', 'cards', 'issue', 'batch', 'topup', 'cashier', 'members', 'settings']);
+    expect(allowedRoutes(PERMISSIONS.operator, 'operator')).toEqual(['overview', 'cards', 'issue', 'batch', 'topup', 'cashier', 'members', 'settings']);
   });
 
   it('lets finance and auditors look, not move money', () => {
-    for (const role of ['finance', 'auditor'] as const) {
-      expect(allowedRoutes(PERMISSIONS[role]), role).toEqual(['overview', 'cards', 'members', 'settings']);
-    }
+    expect(allowedRoutes(PERMISSIONS.finance, 'finance')).toEqual(['overview', 'cards', 'members', 'clearing', 'analytics', 'settings']);
+    expect(allowedRoutes(PERMISSIONS.auditor, 'auditor')).toEqual([
+      'overview',
+      'cards',
+      'members',
+      'merchants',
+      'clearing',
+      'analytics',
+      'settings',
+    ]);
   });
 
   it('opens Merchants and Clearing by role', () => {
-    expect(allowedRoutes(PERMISSIONS.finance, 'finance')).toEqual(['overview', 'cards', 'members', 'clearing', 'settings']);
-    expect(allowedRoutes(PERMISSIONS.auditor, 'auditor')).toEqual(['overview', 'cards', 'members', 'merchants', 'clearing', 'settings']);
-    expect(allowedRoutes(PERMISSIONS.merchant_manager, 'merchant_manager')).toEqual(['merchants', 'settings']);
-    expect(allowedRoutes(PERMISSIONS.regional_manager, 'regional_manager')).toEqual(['merchants', 'settings']);
+    expect(allowedRoutes(PERMISSIONS.finance, 'finance')).toContain('clearing');
+    expect(allowedRoutes(PERMISSIONS.finance, 'finance')).not.toContain('merchants');
+    expect(allowedRoutes(PERMISSIONS.merchant_manager, 'merchant_manager')).toEqual(['merchants', 'analytics', 'settings']);
+    expect(allowedRoutes(PERMISSIONS.regional_manager, 'regional_manager')).toEqual(['merchants', 'analytics', 'settings']);
     expect(allowedRoutes(PERMISSIONS.operator, 'operator')).not.toContain('merchants');
     expect(allowedRoutes(PERMISSIONS.operator, 'operator')).not.toContain('clearing');
     expect(homeRoute(PERMISSIONS.merchant_manager, 'merchant_manager')).toBe('merchants');
@@ -40,7 +47,7 @@ describe('access: role -> menu', () => {
   });
 
   it('always leaves Settings (language, font size) to everyone', () => {
-    expect(allowedRoutes(PERMISSIONS.merchant_manager)).toEqual(['settings']);
+    expect(allowedRoutes([])).toEqual(['settings']);
     expect(homeRoute([])).toBe('settings');
   });
 
@@ -50,5 +57,25 @@ describe('access: role -> menu', () => {
     expect(resolveRoute('nonsense', PERMISSIONS.operator)).toBe('overview');
     expect(resolveRoute('', PERMISSIONS.admin)).toBe('overview');
     expect(resolveRoute('cashier', PERMISSIONS.operator)).toBe('cashier');
+  });
+});
+
+describe('access: dashboards by role', () => {
+  it('shows the dashboards to every role but the counter operator', () => {
+    for (const role of ['admin', 'finance', 'regional_manager', 'merchant_manager', 'auditor'] as const) {
+      expect(canOpen('analytics', PERMISSIONS[role], role), role).toBe(true);
+    }
+    expect(canOpen('analytics', PERMISSIONS.operator, 'operator')).toBe(false);
+  });
+
+  it('opens the dashboards to the managers, who hold no card permission', () => {
+    expect(allowedRoutes(PERMISSIONS.merchant_manager, 'merchant_manager')).toContain('analytics');
+    expect(allowedRoutes(PERMISSIONS.regional_manager, 'regional_manager')).toContain('analytics');
+    expect(resolveRoute('analytics', PERMISSIONS.operator, 'operator')).toBe('overview');
+  });
+
+  it('labels the dashboards from their own locale block', () => {
+    expect(menuLabelKey('analytics')).toBe('analytics.menu');
+    expect(menuLabelKey('cards')).toBe('menu.cards');
   });
 });

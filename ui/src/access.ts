@@ -14,13 +14,25 @@ export const ROUTES = [
   'merchants',
   'clearing',
   'users',
+  'analytics',
   'settings',
 ] as const;
 
 export type RouteKey = (typeof ROUTES)[number];
 
-/** The permission a route needs; null = every signed-in user (preferences must stay reachable). */
-const REQUIRES: Record<RouteKey, Permission | null> = {
+/**
+ * The roles that may read the dashboards: everyone but the counter operator (the core's
+ * analytics::require_read). The managers hold no card permission, so this goes by role.
+ */
+export const DASHBOARD_ROLES: readonly Role[] = ['admin', 'finance', 'regional_manager', 'merchant_manager', 'auditor'];
+
+/**
+ * What a route needs: a permission, a list of roles, or null = every signed-in user (preferences
+ * must stay reachable).
+ */
+type Requirement = Permission | { roles: readonly Role[] } | null;
+
+const REQUIRES: Record<RouteKey, Requirement> = {
   overview: 'read_cards',
   cards: 'read_cards',
   issue: 'issue_cards',
@@ -28,19 +40,13 @@ const REQUIRES: Record<RouteKey, Permission | null> = {
   topup: 'top_up',
   cashier: 'pay',
   members: 'read_members',
-  merchants: null, // by role, see BY_ROLE
-  clearing: null, // by role, see BY_ROLE
+  // Merchant and regional managers hold no card permission, and the clearing center's
+  // finance-read right has no permission of its own: these go by role.
+  merchants: { roles: ['admin', 'merchant_manager', 'regional_manager', 'auditor'] },
+  clearing: { roles: ['admin', 'finance', 'auditor'] },
   users: 'administer',
+  analytics: { roles: DASHBOARD_ROLES },
   settings: null,
-};
-
-/**
- * Routes opened by role rather than by permission: merchant managers and regional managers hold no
- * card permission at all, and the clearing center's finance-read right has no permission of its own.
- */
-const BY_ROLE: Partial<Record<RouteKey, readonly Role[]>> = {
-  merchants: ['admin', 'merchant_manager', 'regional_manager', 'auditor'],
-  clearing: ['admin', 'finance', 'auditor'],
 };
 
 export function isRoute(value: string): value is RouteKey {
@@ -51,11 +57,12 @@ export function can(permissions: readonly Permission[], permission: Permission):
   return permissions.includes(permission);
 }
 
+/** Whether `route` opens for these permissions and role (a role-gated route needs the role). */
 export function canOpen(route: RouteKey, permissions: readonly Permission[], role?: Role): boolean {
-  const roles = BY_ROLE[route];
-  if (roles !== undefined) return role !== undefined && roles.includes(role);
   const needed = REQUIRES[route];
-  return needed === null || can(permissions, needed);
+  if (needed === null) return true;
+  if (typeof needed === 'object') return role !== undefined && needed.roles.includes(role);
+  return can(permissions, needed);
 }
 
 /** The routes the menu shows, in menu order. */
@@ -71,4 +78,12 @@ export function homeRoute(permissions: readonly Permission[], role?: Role): Rout
 /** The route to show for a requested one: itself when allowed, else the user's home. */
 export function resolveRoute(requested: string, permissions: readonly Permission[], role?: Role): RouteKey {
   return isRoute(requested) && canOpen(requested, permissions, role) ? requested : homeRoute(permissions, role);
+}
+
+/**
+ * The locale key of a route's menu label. The dashboards keep all their strings under their own
+ * top-level `analytics` key (one block per feature in the locale files), the older screens under `menu`.
+ */
+export function menuLabelKey(route: RouteKey): string {
+  return route === 'analytics' ? 'analytics.menu' : `menu.${route}`;
 }

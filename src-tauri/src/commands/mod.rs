@@ -2,6 +2,7 @@
 //! so the console and the `onecard` CLI can never disagree on a number. Arguments arrive in
 //! snake_case (`rename_all`), as the bindings in ui/src/bindings name them.
 
+pub mod analytics;
 pub mod cards;
 pub mod catalog;
 pub mod clearing;

@@ -5,7 +5,7 @@ import { useEffect, useState } from 'react';
 import { CreditCardFilled, FontSizeOutlined, MoonOutlined, SunOutlined } from '@ant-design/icons';
 import { Breadcrumb, Button, Layout, Menu, Space, Tooltip, theme } from 'antd';
 import { useTranslation } from 'react-i18next';
-import { allowedRoutes, resolveRoute } from '../access';
+import { allowedRoutes, menuLabelKey, resolveRoute } from '../access';
 import { PAGES } from '../pages';
 import { usePreferences } from '../preferences';
 import { navigate, useHashRoute } from '../router';
@@ -60,14 +60,14 @@ export default function ShellLayout() {
           items={routes.map((key, i) => ({
             key,
             icon: PAGES[key].icon,
-            title: `${t(`menu.${key}`)} (Alt+${i + 1})`,
-            label: <span data-testid={`menu-${key}`}>{t(`menu.${key}`)}</span>,
+            title: `${t(menuLabelKey(key))} (Alt+${i + 1})`,
+            label: <span data-testid={`menu-${key}`}>{t(menuLabelKey(key))}</span>,
           }))}
         />
       </Layout.Sider>
       <Layout>
         <Layout.Header className="shell-header" style={{ background: token.colorBgContainer }}>
-          <Breadcrumb items={[{ title: t('app.name') }, { title: t(`menu.${route}`) }]} />
+          <Breadcrumb items={[{ title: t('app.name') }, { title: t(menuLabelKey(route)) }]} />
           <Space size={16}>
             <Tooltip title={t('shell.simpleMode')}>
               <Button

@@ -2,7 +2,7 @@
 // vocabulary (`cardStatus.${status}`) are checked for every value of that vocabulary.
 import { describe, expect, it } from 'vitest';
 import { createI18n } from '../i18n';
-import { ROUTES } from '../access';
+import { menuLabelKey, ROUTES } from '../access';
 import { CARD_ACTIONS } from '../pages/cards/actions';
 import { MERCHANT_STATUSES } from '../services/clearing';
 
@@ -22,7 +22,7 @@ function literalKeys(): string[] {
 }
 
 const VOCABULARIES: Record<string, readonly string[]> = {
-  menu: ROUTES,
+  menu: ROUTES.filter((r) => menuLabelKey(r) === `menu.${r}`),
   cardStatus: ['active', 'frozen', 'lost', 'closed', 'expired'],
   cardType: ['physical', 'virtual', 'cobrand'],
   cardAction: CARD_ACTIONS,

@@ -3,6 +3,7 @@ import type { ComponentType, ReactNode } from 'react';
 import {
   AppstoreAddOutlined,
   AuditOutlined,
+  BarChartOutlined,
   CreditCardOutlined,
   DashboardOutlined,
   IdcardOutlined,
@@ -14,6 +15,7 @@ import {
   WalletOutlined,
 } from '@ant-design/icons';
 import type { RouteKey } from '../access';
+import AnalyticsPage from './analytics';
 import BatchPage from './batch';
 import CardsPage from './cards';
 import CashierPage from './cashier';
@@ -42,5 +44,6 @@ export const PAGES: Record<RouteKey, PageDef> = {
   merchants: { icon: <ShopOutlined />, Component: MerchantsPage },
   clearing: { icon: <AuditOutlined />, Component: ClearingPage },
   users: { icon: <TeamOutlined />, Component: UsersPage },
+  analytics: { icon: <BarChartOutlined />, Component: AnalyticsPage },
   settings: { icon: <SettingOutlined />, Component: SettingsPage },
 };

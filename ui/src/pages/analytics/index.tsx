@@ -1,0 +1,158 @@
+// The dashboards (issue 5): compare the three operating modes, card types, merchants before and
+// after adopting the card, and regions / city tiers. The core computes every figure, draws the
+// chart (the same SVG as `onecard chart`) and writes the exports; operators never get here (the
+// menu hides it and the core refuses them).
+import { useState } from 'react';
+import { Button, Card, Flex, Form, Input, Space, Spin, Tabs, Typography } from 'antd';
+import { DownloadOutlined, ReloadOutlined } from '@ant-design/icons';
+import { useTranslation } from 'react-i18next';
+import PageTitle from '../../components/PageTitle';
+import RefusalAlert from '../../components/RefusalAlert';
+import { useCommand, useSubmit } from '../../hooks/useCommand';
+import { toLanguage } from '../../i18n';
+import {
+  DASHBOARDS,
+  dashboard,
+  dashboardChart,
+  dashboardExport,
+  withExtension,
+  type CardTypesDashboard,
+  type CompareDashboard,
+  type DashboardFilter,
+  type DashboardKind,
+  type ExportFileFormat,
+  type MerchantsDashboard,
+  type RegionsDashboard,
+} from '../../services/analytics';
+import { CardTypesTable, CompareTable, MerchantsTable, RegionsTable } from './tables';
+
+function Figures({ kind, data, language }: { kind: DashboardKind; data: unknown; language: string }) {
+  switch (kind) {
+    case 'compare':
+      return <CompareTable data={data as CompareDashboard} />;
+    case 'card-types':
+      return <CardTypesTable data={data as CardTypesDashboard} />;
+    case 'merchants':
+      return <MerchantsTable data={data as MerchantsDashboard} />;
+    case 'regions':
+      return <RegionsTable data={data as RegionsDashboard} language={language} />;
+  }
+}
+
+export default function AnalyticsPage() {
+  const { t, i18n } = useTranslation();
+  const language = toLanguage(i18n.language);
+  const [kind, setKind] = useState<DashboardKind>('compare');
+  const [form] = Form.useForm<DashboardFilter>();
+  // The filter applied (the form's values only count once "Apply" is pressed).
+  const [filter, setFilter] = useState<DashboardFilter>({});
+  const [path, setPath] = useState('');
+  const key = JSON.stringify([kind, filter]);
+  // Tagged with its kind: while the next tab loads, the previous tab's figures must not be drawn
+  // with the next tab's table.
+  const figures = useCommand(() => dashboard(kind, filter).then((data) => ({ kind, data })), [key]);
+  const chart = useCommand(() => dashboardChart(kind, filter), [key]);
+  const exporting = useSubmit((format: ExportFileFormat) => dashboardExport(kind, format, withExtension(path, format), filter));
+  const [written, setWritten] = useState<string | null>(null);
+
+  const onExport = async (format: ExportFileFormat) => {
+    setWritten(null);
+    const out = await exporting.run(format);
+    if (out !== undefined) setWritten(t('analytics.exported', { path: out.path, rows: out.rows }));
+  };
+
+  return (
+    <>
+      <PageTitle
+        extra={
+          figures.data && (
+            <Typography.Text type="secondary" data-testid="dashboard-period">
+              {t('analytics.period', { from: figures.data.data.from, to: figures.data.data.to })}
+            </Typography.Text>
+          )
+        }
+      >
+        {t('analytics.title')}
+      </PageTitle>
+      <Card style={{ marginBottom: 16 }}>
+        <Form form={form} layout="inline" onFinish={(v) => setFilter({ ...v })} data-testid="dashboard-filter">
+          <Form.Item name="from" label={t('analytics.from')}>
+            <Input type="date" data-testid="dashboard-from" />
+          </Form.Item>
+          <Form.Item name="to" label={t('analytics.to')}>
+            <Input type="date" data-testid="dashboard-to" />
+          </Form.Item>
+          <Form.Item name="region" label={t('analytics.region')}>
+            <Input allowClear placeholder={t('analytics.allRegions')} data-testid="dashboard-region" style={{ width: 140 }} />
+          </Form.Item>
+          <Form.Item name="mall" label={t('analytics.mall')}>
+            <Input allowClear placeholder={t('analytics.allMalls')} data-testid="dashboard-mall" style={{ width: 140 }} />
+          </Form.Item>
+          <Form.Item>
+            <Space>
+              <Button type="primary" htmlType="submit" data-testid="dashboard-apply">
+                {t('analytics.apply')}
+              </Button>
+              <Button
+                icon={<ReloadOutlined />}
+                onClick={() => {
+                  form.resetFields();
+                  setFilter({});
+                }}
+              >
+                {t('analytics.reset')}
+              </Button>
+            </Space>
+          </Form.Item>
+        </Form>
+      </Card>
+      <Tabs
+        activeKey={kind}
+        onChange={(k) => setKind(k as DashboardKind)}
+        items={DASHBOARDS.map((k) => ({ key: k, label: <span data-testid={`dashboard-tab-${k}`}>{t(`analytics.tabs.${k}`)}</span> }))}
+      />
+      <RefusalAlert error={figures.error ?? chart.error} testId="dashboard-error" />
+      <Card style={{ marginBottom: 16 }}>
+        <Spin spinning={chart.loading}>
+          {/* The core's own SVG (plotters), the same picture as the export; it is generated from
+              figures, not user text, so it is shown as is. */}
+          <div
+            data-testid="dashboard-chart"
+            className="dashboard-chart"
+            style={{ width: '100%', overflowX: 'auto' }}
+            dangerouslySetInnerHTML={{ __html: chart.data ?? '' }}
+          />
+        </Spin>
+      </Card>
+      <Card
+        title={t('analytics.figuresTitle')}
+        loading={figures.loading}
+        extra={
+          <Flex gap={8} align="center">
+            <Input
+              value={path}
+              onChange={(e) => setPath(e.target.value)}
+              placeholder={t('analytics.pathPlaceholder')}
+              style={{ width: 280 }}
+              data-testid="dashboard-export-path"
+            />
+            <Button icon={<DownloadOutlined />} loading={exporting.pending} onClick={() => void onExport('xlsx')} data-testid="dashboard-export-xlsx">
+              {t('analytics.exportXlsx')}
+            </Button>
+            <Button icon={<DownloadOutlined />} loading={exporting.pending} onClick={() => void onExport('csv')} data-testid="dashboard-export-csv">
+              {t('analytics.exportCsv')}
+            </Button>
+          </Flex>
+        }
+      >
+        <RefusalAlert error={exporting.error} testId="dashboard-export-error" onClose={exporting.clearError} />
+        {written !== null && (
+          <Typography.Paragraph type="success" data-testid="dashboard-exported">
+            {written}
+          </Typography.Paragraph>
+        )}
+        {figures.data?.kind === kind && figures.error === null && <Figures kind={kind} data={figures.data.data} language={language} />}
+      </Card>
+    </>
+  );
+}

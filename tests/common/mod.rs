@@ -142,28 +142,41 @@ impl ConsoleApp {
     /// a temp dir, so the test neither reads nor writes the developer's real ones (pitfall 4).
     pub async fn launch(drivers: &Drivers, env: &[(&str, OsString)]) -> ConsoleApp {
         let home = TempDir::new("onecard-e2e-home");
-        let (port, native_port) = (free_port(), free_port());
-        let mut command = Command::new(&drivers.tauri_driver);
-        command
-            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
-            .arg("--native-driver")
-            .arg(&drivers.native_driver)
-            .stdin(Stdio::null());
-        for var in ["XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"] {
-            let dir = home.path().join(var.to_ascii_lowercase());
-            std::fs::create_dir_all(&dir).expect("create an XDG dir");
-            command.env(var, dir);
-        }
-        command.envs(env.iter().map(|(k, v)| (k, v)));
-        let process = DriverProcess(command.spawn().expect("start tauri-driver"));
-        wait_for_port(port);
+        // A session request now and then fails on a loaded machine (tauri-driver listening, but
+        // its WebKitWebDriver not yet up, or a port taken between `free_port` and its bind):
+        // start over with a fresh driver and fresh ports, a few times, before calling it a failure.
+        let mut attempt = 0;
+        let (driver, process) = loop {
+            attempt += 1;
+            let (port, native_port) = (free_port(), free_port());
+            let mut command = Command::new(&drivers.tauri_driver);
+            command
+                .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+                .arg("--native-driver")
+                .arg(&drivers.native_driver)
+                .stdin(Stdio::null());
+            for var in ["XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"] {
+                let dir = home.path().join(var.to_ascii_lowercase());
+                std::fs::create_dir_all(&dir).expect("create an XDG dir");
+                command.env(var, dir);
+            }
+            command.envs(env.iter().map(|(k, v)| (k, v)));
+            let process = DriverProcess(command.spawn().expect("start tauri-driver"));
+            wait_for_port(port);
 
-        let mut caps = Capabilities::new();
-        caps.set("browserName", "wry").expect("capability");
-        caps.set("tauri:options", json!({ "application": app_binary() })).expect("capability");
-        let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps)
-            .await
-            .expect("open a WebDriver session on the console");
+            let mut caps = Capabilities::new();
+            caps.set("browserName", "wry").expect("capability");
+            caps.set("tauri:options", json!({ "application": app_binary() })).expect("capability");
+            match WebDriver::new(format!("http://127.0.0.1:{port}"), caps).await {
+                Ok(driver) => break (driver, process),
+                Err(e) if attempt < 3 => {
+                    eprintln!("WebDriver session attempt {attempt} failed ({e}); starting over");
+                    drop(process);
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                Err(e) => panic!("open a WebDriver session on the console: {e:?}"),
+            }
+        };
         ConsoleApp { driver, process, home }
     }
 

@@ -114,7 +114,7 @@ impl Batch<'_> {
     ) -> Result<Value> {
         crate::engine::check_name(name)?;
         let manager = manager.unwrap_or_else(|| actor.user.clone());
-        let region = self.region_of(mall).await?;
+        let region = self.mall_region(mall).await?;
         let scope = MerchantScope { id: 0, mall: mall.into(), region: region.clone(), manager: manager.clone() };
         require_merchant(actor, Act::Onboard, &scope)?;
         self.manager_exists(&manager).await?;
@@ -139,14 +139,6 @@ impl Batch<'_> {
         self.audit(actor, "merchant.apply", &id.to_string(), name)?;
         Ok(json!({"merchant": id, "mall": mall, "name": name, "category": category, "status": "applied",
                   "account_manager": manager}))
-    }
-
-    async fn region_of(&mut self, mall: &str) -> Result<String> {
-        let region: Option<String> = sqlx::query_scalar("SELECT region FROM malls WHERE code = $1")
-            .bind(mall)
-            .fetch_optional(&mut *self.tx)
-            .await?;
-        region.ok_or_else(|| Error::new("mall_not_found", format!("no mall {mall:?}")))
     }
 
     fn wrong_state(m: &MerchantRow, want: &str) -> Error {

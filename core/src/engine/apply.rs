@@ -547,7 +547,7 @@ impl Batch<'_> {
         Ok(mv)
     }
 
-    async fn mall_region(&mut self, code: &str) -> Result<String> {
+    pub(crate) async fn mall_region(&mut self, code: &str) -> Result<String> {
         let region: Option<String> = sqlx::query_scalar("SELECT region FROM malls WHERE code = $1")
             .bind(code)
             .fetch_optional(&mut *self.tx)

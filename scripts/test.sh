@@ -12,7 +12,8 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-log() { echo "test: $*" >&2; }
+# Each line carries the seconds since the start, so a slow CI run shows which phase to look at.
+log() { echo "test: [${SECONDS}s] $*" >&2; }
 
 "$ROOT/scripts/install-deps.sh"
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"

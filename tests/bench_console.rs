@@ -7,9 +7,12 @@
 //!   cargo test --test bench_console -- --ignored --nocapture --test-threads 1
 //! ```
 //!
-//! - cold start: from asking WebDriver for a session (which starts the app) to the sign-in
-//!   screen's user field being displayed and enabled (WebDriver's own start-up is included, so
-//!   the figure is an upper bound);
+//! - cold start, direct: the app started as a user starts it (no WebDriver), timed from the
+//!   spawn to the sign-in screen's `ui_ready` call (the `ONECARD_STARTUP_PROBE` file appears),
+//!   and as the app itself measured it from `main`;
+//! - cold start through WebDriver: from asking WebDriver for a session (which starts the app) to
+//!   the sign-in screen's user field being displayed and enabled (WebDriver's own start-up is
+//!   included, so the figure is an upper bound);
 //! - idle memory: the RSS of the app and every process it started (WebKit's web and network
 //!   processes), summed from /proc, 5 s after the sign-in screen is up.
 
@@ -74,6 +77,56 @@ fn console_pid() -> Option<u32> {
         let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
         (comm.trim() == name).then_some(pid)
     })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark: run with --ignored"]
+async fn console_cold_start_direct() {
+    let bin = common::app_binary();
+    let (mut spawned, mut inside, mut memory) = (Vec::new(), Vec::new(), Vec::new());
+    for run in 0..7 {
+        let data = TempDir::new("onecard-bench-db");
+        let url = common::sandbox_sqlite(data.path()).await;
+        let probe = data.path().join("ready.json");
+        let t = Instant::now();
+        let mut child = std::process::Command::new(&bin)
+            .env("ONECARD_DB", &url)
+            .env("ONECARD_STARTUP_PROBE", &probe)
+            .env("XDG_CONFIG_HOME", data.path().join("config"))
+            .env("XDG_DATA_HOME", data.path().join("data"))
+            .env("XDG_CACHE_HOME", data.path().join("cache"))
+            .spawn()
+            .expect("start the console");
+        while !probe.exists() {
+            assert!(t.elapsed() < Duration::from_secs(60), "the sign-in screen never came up");
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        let outside = t.elapsed();
+        let text = std::fs::read_to_string(&probe).unwrap_or_default();
+        let ms: u64 = text.trim_matches(|c: char| !c.is_ascii_digit()).parse().unwrap_or(0);
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        let procs = tree(child.id());
+        let rss: u64 = procs.iter().map(|p| rss_kib(*p)).sum::<u64>() / 1024;
+        let pss: u64 = procs.iter().map(|p| pss_kib(*p)).sum::<u64>() / 1024;
+        let each: Vec<String> = procs.iter().map(|p| format!("{} {} MiB", comm(*p), rss_kib(*p) / 1024)).collect();
+        println!(
+            "run {run}: spawn to sign-in {outside:?} (app: {ms} ms from main); RSS {rss} MiB, PSS {pss} MiB: {}",
+            each.join(", ")
+        );
+        let _ = child.kill();
+        let _ = child.wait();
+        spawned.push(outside);
+        inside.push(ms);
+        memory.push((rss, pss));
+    }
+    spawned.sort();
+    inside.sort();
+    memory.sort();
+    println!(
+        "cold start, spawn to sign-in: median {:?} (min {:?}, max {:?}); from main: median {} ms; \
+         idle RSS/PSS median {:?} MiB",
+        spawned[3], spawned[0], spawned[6], inside[3], memory[3]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

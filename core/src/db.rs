@@ -60,6 +60,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_console.sql")),
     (3, include_str!("../migrations/0003_clearing.sql")),
     (4, include_str!("../migrations/0004_analytics.sql")),
+    (5, include_str!("../migrations/0005_buyer_links.sql")),
 ];
 
 /// `$ONECARD_DB`, else the SQLite file the console uses in the OS data directory.

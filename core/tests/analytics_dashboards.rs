@@ -322,7 +322,77 @@ async fn forecast_charts_exports(db: &TestDb) {
     assert!(csv.contains("traditional,2,42,1912,460.00,0.3333,0.4500,0.2609,2300.00,5"), "{csv}");
 }
 
+/// The repurchase rate's paths (migration 0005): buyers in one mall counted from their first day
+/// in each mall-period, buyers in two malls grouped (the same date in two malls is one day), a
+/// day imported between two others relinking both, and a mall that went back to a mode.
+async fn repurchase_paths(db: &TestDb) {
+    mall(db, "T1", "east", Some(Mode::Traditional), None).await;
+    mall(db, "T2", "east", Some(Mode::Traditional), None).await;
+    mall(db, "A1", "east", Some(Mode::Traditional), Some("2026-02-15")).await;
+    let m = [db.merchant("T1", "T").await, db.merchant("T2", "U").await, db.merchant("A1", "A").await];
+    let h = "mall,merchant,channel,txn_id,time,amount,customer_id,member,checkout_seconds,returned\n";
+    let rows = |id0: usize, rows: &[(&str, &str, &str)]| -> String {
+        let mut out = h.to_string();
+        for (i, (mall, day, who)) in rows.iter().enumerate() {
+            let merchant = m[["T1", "T2", "A1"].iter().position(|x| x == mall).unwrap()];
+            out.push_str(&format!(
+                "{mall},{merchant},till,{},{day}T10:00:00+08:00,100.00,{who},true,,false\n",
+                id0 + i
+            ));
+        }
+        out
+    };
+    let first = rows(
+        1,
+        &[
+            ("T1", "2026-02-03", "m1"),
+            ("T2", "2026-02-03", "m1"),
+            ("T1", "2026-02-03", "m2"),
+            ("T2", "2026-02-05", "m2"),
+            ("A1", "2026-02-10", "m3"),
+            ("A1", "2026-02-20", "m3"),
+            ("A1", "2026-02-16", "m4"),
+            ("A1", "2026-02-18", "m4"),
+            ("T1", "2026-01-30", "m5"),
+            ("T1", "2026-02-02", "m5"),
+            ("T1", "2026-02-27", "m6"),
+            ("T1", "2026-03-02", "m6"),
+            ("T1", "2026-02-01", "m7"),
+            ("T1", "2026-02-20", "m7"),
+        ],
+    );
+    import(db, Kind::Sales, "sales-1.csv", &first).await;
+    import(db, Kind::Sales, "sales-2.csv", &rows(100, &[("T1", "2026-02-10", "m7")])).await;
+    let rate = |v: &Value, mode: &str| v["modes"][mode]["repurchase_rate"].as_str().unwrap_or("null").to_string();
+    // February. Traditional: m1 (one date in two malls), m2 (two dates), m3 (A1 before the
+    // 15th), m5 (Jan 30 is outside), m6 (Mar 2 is outside), m7 (three days): 2 of 6.
+    // Card: m3 (one day after the 15th), m4 (two days): 1 of 2.
+    let v = db.core.dashboard(&db.admin, "compare", &feb()).await.unwrap();
+    assert_eq!((rate(&v, "traditional"), rate(&v, "card")), ("0.3333".into(), "0.5000".into()));
+    assert_eq!(v["modes"]["traditional"]["buyers"], 6);
+    // Feb 11-28: m7's first day in it is the 20th (its 10th, imported later, is its previous
+    // day now), m6 once: 0 of 2 traditional; card as before.
+    let late = Filter { from: Some(d("2026-02-11")), ..feb() };
+    let v = db.core.dashboard(&db.admin, "compare", &late).await.unwrap();
+    assert_eq!((rate(&v, "traditional"), rate(&v, "card")), ("0.0000".into(), "0.5000".into()));
+    assert_eq!(v["modes"]["traditional"]["buyers"], 2);
+    // T2 in card mode Feb 4-9 and traditional again from the 10th: m2's T2 day is a card day.
+    // Traditional: m1, m2, m3, m5, m6, m7, only m7 repeats; card: m2, m3, m4, m4 repeats.
+    db.core.mall_set_mode(&db.admin, "T2", Mode::Card, d("2026-02-04")).await.unwrap();
+    db.core.mall_set_mode(&db.admin, "T2", Mode::Traditional, d("2026-02-10")).await.unwrap();
+    let v = db.core.dashboard(&db.admin, "compare", &feb()).await.unwrap();
+    assert_eq!((rate(&v, "traditional"), rate(&v, "card")), ("0.1667".into(), "0.3333".into()));
+    // The stored links equal the links recomputed from the raw rows.
+    let handle = onecard::db::Db::connect(&db.url).await.unwrap();
+    let stored = onecard::analytics::rollup::snapshot(&handle).await.unwrap();
+    assert_eq!(stored.multi_buyers.iter().cloned().collect::<Vec<_>>(), vec!["x:m1".to_string(), "x:m2".into()]);
+    let m7 = stored.buyer_links[&("x:m7".to_string(), "T1".to_string(), "2026-02-10".to_string())].clone();
+    assert_eq!(m7, (Some("2026-02-01".into()), Some("2026-02-20".into())));
+    assert_eq!(stored, onecard::analytics::rollup::recompute(&handle).await.unwrap());
+}
+
 both_backends!(
+    repurchase_paths,
     forecast_charts_exports,
     compare_formulas,
     empty_period,

@@ -12,6 +12,14 @@ mod state;
 pub use error::CommandError;
 pub use state::AppState;
 
+/// When the console's process started (as near as `main` can tell): the start of a cold start.
+static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// The instant the console started (the first call fixes it; `main` makes that call first).
+pub fn started() -> std::time::Instant {
+    *STARTED.get_or_init(std::time::Instant::now)
+}
+
 /// Starts the console and blocks until its window closes.
 ///
 /// Left out of the unit-test harness: `generate_context!` writes the embedded UI into OUT_DIR,
@@ -19,8 +27,9 @@ pub use state::AppState;
 #[cfg(not(test))]
 pub fn run() {
     use commands::*;
-    // Tauri's runtime, so the core's connection pool lives where the async commands run.
-    let state = tauri::async_runtime::block_on(AppState::open());
+    started();
+    // On Tauri's runtime, so the core's connection pool lives where the async commands run.
+    let state = AppState::open();
     tauri::Builder::default()
         .manage(state)
         .invoke_handler(tauri::generate_handler![
@@ -29,6 +38,7 @@ pub fn run() {
             session::login,
             session::logout,
             session::session,
+            session::ui_ready,
             users::user_list,
             users::user_add,
             users::user_set_password,

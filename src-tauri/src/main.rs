@@ -10,6 +10,8 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    // Start-up is timed from here (the `ui_ready` probe).
+    onecard_console::started();
     // WebKitGTK's accelerated compositing buys nothing for forms and tables, and without a GPU
     // (remote desktops, VMs, the kiosk PCs at service desks) it costs ~90 MiB in the web process
     // and half a second of start-up (BENCHMARKS.md). Set before any thread exists; the user's own

@@ -15,7 +15,7 @@ use crate::CommandError;
 
 /// The console's state (Tauri-managed).
 pub struct AppState {
-    db: RwLock<Db>,
+    db: Arc<RwLock<Db>>,
     session: Mutex<Option<Actor>>,
     jobs: Mutex<HashMap<String, JobControl>>,
 }
@@ -26,20 +26,33 @@ struct Db {
 }
 
 impl AppState {
-    /// Opens the database the console is pointed at (`$ONECARD_DB`, else its settings, else the
-    /// default SQLite file). Never fails: a first run or an unreachable server must still bring
-    /// the window up, so the console can say what is wrong.
-    pub async fn open() -> AppState {
+    /// Starts opening the database the console is pointed at (`$ONECARD_DB`, else its settings,
+    /// else the default SQLite file) and returns at once. The open (pool, migrations, the key from
+    /// the OS keychain) runs on Tauri's async runtime while the window and WebKit start, which
+    /// take longer, instead of before them: that is cold-start time saved (BENCHMARKS.md). Every
+    /// command waits for it behind the lock, taken before the task starts, so none ever sees the
+    /// placeholder. Never fails: a first run or an unreachable server must still bring the window
+    /// up, so the console can say what is wrong.
+    pub fn open() -> AppState {
         let url = ConsoleSettings::load().and_then(|s| s.database_url());
-        let core = match &url {
-            Ok(u) => open_or_create(u).await,
-            Err(e) => Err(e.clone()),
-        };
-        if let Err(e) = &core {
-            // The code only: a message may quote the database URL, with its credentials.
-            eprintln!("onecard-console: the database did not open ({})", e.code);
-        }
-        AppState { db: RwLock::new(Db { url, core }), session: Mutex::new(None), jobs: Mutex::new(HashMap::new()) }
+        let placeholder = Db { url: url.clone(), core: Err(Error::new("db_opening", "the database is still opening")) };
+        let db = Arc::new(RwLock::new(placeholder));
+        let pending = db.clone().try_write_owned();
+        tauri::async_runtime::spawn(async move {
+            let core = match &url {
+                Ok(u) => open_or_create(u).await,
+                Err(e) => Err(e.clone()),
+            };
+            if let Err(e) = &core {
+                // The code only: a message may quote the database URL, with its credentials.
+                eprintln!("onecard-console: the database did not open ({})", e.code);
+            }
+            // A fresh lock is always free; were it not, the placeholder would say so.
+            if let Ok(mut guard) = pending {
+                guard.core = core;
+            }
+        });
+        AppState { db, session: Mutex::new(None), jobs: Mutex::new(HashMap::new()) }
     }
 
     /// The open core, or why there is none.

@@ -351,42 +351,114 @@ pub async fn sums_by_mode(db: &Db, v: &View, malls: &[MallRow]) -> Result<BTreeM
             }
         }
     }
-    // Repurchase: identified buyers with sales on >= 2 distinct days, per mode. Grouped by
-    // buyer alone (the buyer-day table's key order: no sort), the modes as conditional counts.
+    // Repurchase: identified buyers with sales on >= 2 distinct days, per mode.
     if v.merchants.is_none() {
-        let mut sql = Sql::new(backend);
-        let case = mode_case(&mut sql, &segs);
-        let (pf, pt) = (sql.t(&from), sql.t(&to));
-        let mi = mall_in(&mut sql, malls);
-        let per_mode: Vec<String> = Mode::ALL
-            .iter()
-            .map(|m| format!("COUNT(DISTINCT CASE WHEN mode = '{0}' THEN day END) AS d_{0}", m.as_str()))
-            .collect();
-        let sums: Vec<String> = Mode::ALL
-            .iter()
-            .map(|m| {
-                format!(
-                    "CAST(SUM(CASE WHEN d_{0} >= 1 THEN 1 ELSE 0 END) AS BIGINT), \
-                     CAST(SUM(CASE WHEN d_{0} >= 2 THEN 1 ELSE 0 END) AS BIGINT)",
-                    m.as_str()
-                )
-            })
-            .collect();
-        sql.push(&format!(
-            "SELECT {} FROM (SELECT buyer, {} FROM (SELECT buyer, day, {case} AS mode FROM r_buyer_day \
-             WHERE day >= {pf} AND day <= {pt} AND {mi}) x GROUP BY buyer) y",
-            sums.join(", "),
-            per_mode.join(", ")
-        ));
-        if let Some(r) = sql.fetch(db).await?.first() {
-            for (i, m) in Mode::ALL.iter().enumerate() {
-                let s = out.entry(*m).or_default();
-                s.buyers += get_i(r, 2 * i);
-                s.repeat_buyers += get_i(r, 2 * i + 1);
-            }
+        for (mode, (buyers, repeat)) in repurchase(db, v, &segs, malls).await? {
+            let s = out.entry(mode).or_default();
+            s.buyers += buyers;
+            s.repeat_buyers += repeat;
         }
     }
     Ok(out)
+}
+
+type Segments = [(String, Mode, NaiveDate, NaiveDate)];
+
+/// Identified buyers and those among them with sales on >= 2 distinct days, per mode.
+///
+/// A buyer seen in one mall only is counted from its first day in each mall-period: the row with
+/// the period's first day <= day <= its last day and no earlier day of the buyer in that mall
+/// inside the period (r_buyer_day.prev_day, migration 0005), exactly one per buyer, and the buyer
+/// came back when that row's next_day is inside the period too. That is an index range scan per
+/// mall-period, no grouping. Buyers seen in several malls (r_buyer_multi) are grouped by buyer,
+/// since their days in two malls may be one date; so is everything when a mall went back to a
+/// mode it had left (its two periods would count a buyer twice).
+async fn repurchase(db: &Db, v: &View, segs: &Segments, malls: &[MallRow]) -> Result<BTreeMap<Mode, (i64, i64)>> {
+    let mut out: BTreeMap<Mode, (i64, i64)> = BTreeMap::new();
+    let mut seen = BTreeSet::new();
+    if segs.iter().any(|(m, mode, _, _)| !seen.insert((m.as_str(), *mode))) {
+        group_by_buyer(db, v, segs, malls, false, &mut out).await?;
+        return Ok(out);
+    }
+    // SQLite caps a compound SELECT at 500 terms.
+    for chunk in segs.chunks(200) {
+        let mut sql = Sql::new(db.backend);
+        let mut parts = Vec::with_capacity(chunk.len());
+        for (mall, mode, a, b) in chunk {
+            let (a, b) = (a.to_string(), b.to_string());
+            // In the order they appear in the text (SQLite's `?` are positional).
+            let (pb2, pm, pa, pb, pa2) = (sql.t(&b), sql.t(mall), sql.t(&a), sql.t(&b), sql.t(&a));
+            parts.push(format!(
+                "SELECT '{}' AS mode, COUNT(*) AS n, SUM(CASE WHEN next_day <= {pb2} THEN 1 ELSE 0 END) AS r \
+                 FROM r_buyer_day WHERE mall = {pm} AND day >= {pa} AND day <= {pb} \
+                 AND (prev_day IS NULL OR prev_day < {pa2}) \
+                 AND NOT EXISTS (SELECT 1 FROM r_buyer_multi x WHERE x.buyer = r_buyer_day.buyer)",
+                mode.as_str()
+            ));
+        }
+        sql.push(&format!(
+            "SELECT mode, CAST(SUM(n) AS BIGINT), CAST(COALESCE(SUM(r), 0) AS BIGINT) FROM ({}) u GROUP BY mode",
+            parts.join(" UNION ALL ")
+        ));
+        for r in sql.fetch(db).await? {
+            let Ok(mode) = Mode::parse(&get_s(&r, 0)) else { continue };
+            let e = out.entry(mode).or_default();
+            e.0 += get_i(&r, 1);
+            e.1 += get_i(&r, 2);
+        }
+    }
+    group_by_buyer(db, v, segs, malls, true, &mut out).await?;
+    Ok(out)
+}
+
+/// The repurchase counts by grouping buyer days by buyer (all buyers, or those of r_buyer_multi
+/// only), the modes as conditional counts.
+async fn group_by_buyer(
+    db: &Db,
+    v: &View,
+    segs: &Segments,
+    malls: &[MallRow],
+    multi_only: bool,
+    out: &mut BTreeMap<Mode, (i64, i64)>,
+) -> Result<()> {
+    let mut sql = Sql::new(db.backend);
+    let case = mode_case(&mut sql, segs);
+    let (pf, pt) = (sql.t(&v.from.to_string()), sql.t(&v.to.to_string()));
+    let mi = mall_in(&mut sql, malls);
+    let per_mode: Vec<String> = Mode::ALL
+        .iter()
+        .map(|m| format!("COUNT(DISTINCT CASE WHEN mode = '{0}' THEN day END) AS d_{0}", m.as_str()))
+        .collect();
+    let sums: Vec<String> = Mode::ALL
+        .iter()
+        .map(|m| {
+            format!(
+                "CAST(SUM(CASE WHEN d_{0} >= 1 THEN 1 ELSE 0 END) AS BIGINT), \
+                 CAST(SUM(CASE WHEN d_{0} >= 2 THEN 1 ELSE 0 END) AS BIGINT)",
+                m.as_str()
+            )
+        })
+        .collect();
+    // The few multi-mall buyers drive the join (CROSS JOIN keeps that order on SQLite).
+    let from = if multi_only {
+        "r_buyer_multi mb CROSS JOIN r_buyer_day r WHERE r.buyer = mb.buyer AND"
+    } else {
+        "r_buyer_day r WHERE"
+    };
+    sql.push(&format!(
+        "SELECT {} FROM (SELECT buyer, {} FROM (SELECT r.buyer AS buyer, day, {case} AS mode FROM {from} \
+         day >= {pf} AND day <= {pt} AND {mi}) x GROUP BY buyer) y",
+        sums.join(", "),
+        per_mode.join(", ")
+    ));
+    if let Some(r) = sql.fetch(db).await?.first() {
+        for (i, m) in Mode::ALL.iter().enumerate() {
+            let e = out.entry(*m).or_default();
+            e.0 += get_i(r, 2 * i);
+            e.1 += get_i(r, 2 * i + 1);
+        }
+    }
+    Ok(())
 }
 
 /// The brief's reference figures (DOMAIN.md) for a mode.

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{Datelike, NaiveDate, Timelike};
 use sqlx::{Any, Transaction};
 
-use crate::db::{values_clause, Backend, Db};
+use crate::db::{placeholders, values_clause, Backend, Db};
 use crate::error::Result;
 
 /// A ledger event the rollups count (built by the engine's flush from its queued rows).
@@ -120,6 +120,12 @@ pub struct Deltas {
     pub card_ticket: Agg,
     /// r_buyer_day (buyer, mall, day)
     pub buyer_days: BTreeSet<(String, String, String)>,
+    /// Derived from the buyer days, never written from here (`write` links the touched buyers
+    /// in SQL): r_buyer_day's (prev_day, next_day) of each row, and r_buyer_multi. Filled by
+    /// [`snapshot`] and [`recompute`] so that the links are checked like every other rollup.
+    pub buyer_links: BTreeMap<(String, String, String), (Option<String>, Option<String>)>,
+    /// Buyers with days in more than one mall (r_buyer_multi).
+    pub multi_buyers: BTreeSet<String>,
 }
 
 /// Shanghai day and hour of a time in micros.
@@ -224,8 +230,61 @@ impl Deltas {
             }
             q.execute(&mut **tx).await?;
         }
-        Ok(())
+        link_buyers(tx, backend, &self.buyer_days).await
     }
+
+    /// What `write` makes of the buyer days in r_buyer_day's links and r_buyer_multi: each
+    /// day's previous and next day of the same buyer in the same mall.
+    pub fn derive_links(&mut self) {
+        self.buyer_links.clear();
+        let mut malls: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        // The set is ordered by (buyer, mall, day): a row's neighbours are its set neighbours
+        // when they share buyer and mall.
+        let rows: Vec<&(String, String, String)> = self.buyer_days.iter().collect();
+        for (i, r) in rows.iter().enumerate() {
+            let same = |o: &&&(String, String, String)| o.0 == r.0 && o.1 == r.1;
+            let prev = i.checked_sub(1).and_then(|j| rows.get(j)).filter(same).map(|o| o.2.clone());
+            let next = rows.get(i + 1).filter(same).map(|o| o.2.clone());
+            self.buyer_links.insert((*r).clone(), (prev, next));
+            malls.entry(r.0.as_str()).or_default().insert(r.1.as_str());
+        }
+        self.multi_buyers = malls.into_iter().filter(|(_, m)| m.len() > 1).map(|(b, _)| b.to_string()).collect();
+    }
+}
+
+/// Relinks every day of the given buyers (prev/next day in the same mall) and lists those now
+/// seen in more than one mall. Set-based: two correlated lookups on the primary key per row of a
+/// touched buyer, so a day inserted between two others fixes both neighbours too.
+async fn link_buyers(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    days: &BTreeSet<(String, String, String)>,
+) -> Result<()> {
+    let buyers: BTreeSet<&str> = days.iter().map(|(b, _, _)| b.as_str()).collect();
+    let buyers: Vec<&str> = buyers.into_iter().collect();
+    for chunk in buyers.chunks(8_000) {
+        let ph = placeholders(backend, chunk.len(), 1);
+        let link = format!(
+            "UPDATE r_buyer_day SET \
+             prev_day = (SELECT MAX(b.day) FROM r_buyer_day b \
+               WHERE b.buyer = r_buyer_day.buyer AND b.mall = r_buyer_day.mall AND b.day < r_buyer_day.day), \
+             next_day = (SELECT MIN(b.day) FROM r_buyer_day b \
+               WHERE b.buyer = r_buyer_day.buyer AND b.mall = r_buyer_day.mall AND b.day > r_buyer_day.day) \
+             WHERE buyer IN ({ph})"
+        );
+        let multi = format!(
+            "INSERT INTO r_buyer_multi (buyer) SELECT buyer FROM r_buyer_day WHERE buyer IN ({ph}) \
+             GROUP BY buyer HAVING COUNT(DISTINCT mall) > 1 ON CONFLICT (buyer) DO NOTHING"
+        );
+        for sql in [link, multi] {
+            let mut q = sqlx::query(&sql);
+            for b in chunk {
+                q = q.bind(b.to_string());
+            }
+            q.execute(&mut **tx).await?;
+        }
+    }
+    Ok(())
 }
 
 async fn upsert(
@@ -327,9 +386,14 @@ pub async fn snapshot(db: &Db) -> Result<Deltas> {
             }
         }
     }
-    let bd: Vec<(String, String, String)> =
-        sqlx::query_as("SELECT buyer, mall, day FROM r_buyer_day").fetch_all(&db.pool).await?;
-    d.buyer_days = bd.into_iter().collect();
+    let bd: Vec<(String, String, String, Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT buyer, mall, day, prev_day, next_day FROM r_buyer_day").fetch_all(&db.pool).await?;
+    for (b, m, day, prev, next) in bd {
+        d.buyer_days.insert((b.clone(), m.clone(), day.clone()));
+        d.buyer_links.insert((b, m, day), (prev, next));
+    }
+    let multi: Vec<String> = sqlx::query_scalar("SELECT buyer FROM r_buyer_multi").fetch_all(&db.pool).await?;
+    d.multi_buyers = multi.into_iter().collect();
     Ok(d)
 }
 
@@ -450,6 +514,7 @@ pub async fn recompute(db: &Db) -> Result<Deltas> {
     ] {
         agg.0.retain(|_, v| v.iter().any(|x| *x != 0));
     }
+    d.derive_links();
     Ok(d)
 }
 

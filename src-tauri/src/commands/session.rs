@@ -80,3 +80,17 @@ pub fn logout(state: State<'_, AppState>) {
 pub fn session(state: State<'_, AppState>) -> Option<Session> {
     state.session().as_ref().map(Session::of)
 }
+
+/// The sign-in screen is up and takes input. With `ONECARD_STARTUP_PROBE=FILE` set (the start-up
+/// benchmark, tests/bench_console.rs), writes `{"ms": N}`, the milliseconds since the console's
+/// process started, to FILE; otherwise does nothing.
+#[tauri::command(rename_all = "snake_case")]
+pub fn ui_ready() {
+    let Some(path) = std::env::var_os("ONECARD_STARTUP_PROBE") else { return };
+    let ms = crate::started().elapsed().as_millis();
+    // Written whole under a temporary name, then renamed: the benchmark polls for the file.
+    let tmp = std::path::PathBuf::from(&path).with_extension("tmp");
+    if std::fs::write(&tmp, format!("{{\"ms\": {ms}}}")).is_ok() {
+        let _ = std::fs::rename(&tmp, &path);
+    }
+}

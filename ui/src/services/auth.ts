@@ -24,3 +24,11 @@ export function logout(): Promise<null> {
 export function session(): Promise<Session | null> {
   return call<Session | null>('session');
 }
+
+/**
+ * Tells the shell the sign-in screen is up. The shell only records it when a start-up benchmark
+ * asks (ONECARD_STARTUP_PROBE); failing to tell it must never disturb signing in.
+ */
+export function uiReady(): void {
+  call<null>('ui_ready').catch(() => undefined);
+}

@@ -8,6 +8,7 @@
 
 pub mod auth;
 mod bench;
+mod catchup;
 mod fees;
 mod onboarding;
 mod rating;
@@ -24,6 +25,7 @@ use crate::MerchantAddRequest;
 pub(crate) use fees::FeeBook;
 pub use rating::WEIGHTS as RATING_WEIGHTS;
 pub use reserve::{parse_channel, parse_custody, ChannelRow, CustodyRow, CHANNEL_COLUMNS};
+pub use catchup::{SettleRangeReport, MAX_RANGE_DAYS};
 pub use settle::{BenchSettleReport, SettleSummary};
 
 /// Merchant onboarding credentials (submitted for review).

@@ -439,7 +439,7 @@ mod tests {
         assert_eq!(kinds[6], "净额合计 Total net");
         // Same figures either way: only the labels differ.
         assert_eq!(xlsx.rows.len(), csv.rows.len());
-        assert!(matches!(xlsx.rows[6][4], Cell::Money(m) if m.fen() == 10_000 - 2_600 - 44));
+        assert!(matches!(&xlsx.rows[6][4], Cell::Money(m) if m.fen() == 10_000 - 2_600 - 44));
     }
 
     #[test]

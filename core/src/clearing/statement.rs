@@ -169,7 +169,7 @@ impl Statement {
             .collect();
         for (label, v) in self.totals() {
             rows.push(vec![
-                Cell::Text(if people { total_label(label) } else { label }.into()),
+                Cell::Text((if people { total_label(label) } else { label }).into()),
                 Cell::Text(String::new()),
                 Cell::Text(String::new()),
                 Cell::Text(String::new()),
@@ -184,7 +184,7 @@ impl Statement {
             } else {
                 format!("{} {}", self.merchant, self.day)
             },
-            headers: HEADERS.iter().map(|(csv, label)| if people { *label } else { *csv }.to_string()).collect(),
+            headers: HEADERS.iter().map(|(csv, label)| (if people { *label } else { *csv }).to_string()).collect(),
             rows,
         }
     }
@@ -227,7 +227,7 @@ impl Statement {
         for l in &self.lines {
             let (id, time, payment) = (l.id.to_string(), format_micros(l.at), l.payment.to_string());
             let (amount, fee) = (Money::from_fen(l.amount).to_string(), Money::from_fen(l.fee).to_string());
-            text.push(row([kind_label(l.kind), &id, &time, &payment, &amount, &fee]));
+            text.push(row([kind_label(l.kind), id.as_str(), time.as_str(), payment.as_str(), amount.as_str(), fee.as_str()]));
         }
         text.push(String::new());
         for (label, v) in self.totals() {

@@ -35,8 +35,10 @@ async fn three_days_of_trade(db: &TestDb) -> (i64, i64) {
     let d2 = db.core_at("2026-03-02T11:00:00+08:00").await;
     d2.pay(&db.admin, pay(&card, "20", a, "c3")).await.unwrap();
     let d3 = db.core_at("2026-03-03T12:00:00+08:00").await;
-    d3.pay(&db.admin, pay(&card, "30", b, "c4")).await.unwrap();
-    d3.refund(&db.admin, RefundRequest { payment_id: p1.payment_id.unwrap(), amount: m("40"), reference: "c5".into() })
+    // A's refund is smaller than its sales that day: no merchant ends a day owing money (a debt
+    // carried forward would show as a reserve shortfall in `verify` until it is recovered).
+    d3.pay(&db.admin, pay(&card, "30", a, "c4")).await.unwrap();
+    d3.refund(&db.admin, RefundRequest { payment_id: p1.payment_id.unwrap(), amount: m("10"), reference: "c5".into() })
         .await
         .unwrap();
     (a, b)
@@ -62,7 +64,7 @@ async fn catch_up_settles_each_day_in_order(db: &TestDb) {
     assert_eq!(r.days[0].fees, m("1.50"));
     assert_eq!(r.days[1].gross, m("20"));
     assert_eq!(r.days[2].gross, m("30"));
-    assert_eq!(r.days[2].refunds, m("40"));
+    assert_eq!(r.days[2].refunds, m("10"));
     assert_eq!(r.days[3].merchants, 0);
     let ids: Vec<i64> = r.days.iter().map(|s| s.batch_id).collect();
     assert!(ids.windows(2).all(|w| w[0] != w[1]));

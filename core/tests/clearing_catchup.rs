@@ -135,9 +135,12 @@ async fn refusals_write_nothing(db: &TestDb) {
     three_days_of_trade(db).await;
     let later = db.core_at("2026-03-04T09:00:00+08:00").await;
     // A range that reaches today (or later) is refused as a whole: today is not over.
-    let e =
-        db.refused("day_not_closed", later.settle_range(&db.admin, Some(day("2026-03-01")), Some(day("2026-03-04")), None))
-            .await;
+    let e = db
+        .refused(
+            "day_not_closed",
+            later.settle_range(&db.admin, Some(day("2026-03-01")), Some(day("2026-03-04")), None),
+        )
+        .await;
     assert!(e.message.contains("2026-03-04"), "{}", e.message);
     db.refused("day_not_closed", later.settle_range(&db.admin, None, Some(day("2026-03-09")), None)).await;
     // From after to; a range of more than ten years.
@@ -150,9 +153,7 @@ async fn refusals_write_nothing(db: &TestDb) {
     let fin = db.user("fin1", Role::Finance).await;
     // Out of order: 03-02 was settled on its own, so 03-01 can no longer be; nothing is written.
     later.settle(&fin, day("2026-03-02")).await.unwrap();
-    let e = db
-        .refused("settlement_out_of_order", later.settle_range(&fin, Some(day("2026-03-01")), None, None))
-        .await;
+    let e = db.refused("settlement_out_of_order", later.settle_range(&fin, Some(day("2026-03-01")), None, None)).await;
     assert!(e.message.contains("2026-03-01"), "{}", e.message);
     // The CLI: bad dates are `invalid_date` (exit 1), nothing written; `--date` is unchanged.
     let before = db.digest().await;
@@ -169,7 +170,8 @@ async fn refusals_write_nothing(db: &TestDb) {
     let (code, out, _) = db.cli_at("2026-03-04T09:00:00+08:00", &["settle"]);
     assert_eq!(code, 2, "settle without a date is a usage error: {out}");
     before.assert_same(&db.digest().await, "refused CLI settlements");
-    let (code, out, _) = db.cli_at("2026-03-04T09:00:00+08:00", &["settle", "--from", "2026-03-03", "--to", "yesterday"]);
+    let (code, out, _) =
+        db.cli_at("2026-03-04T09:00:00+08:00", &["settle", "--from", "2026-03-03", "--to", "yesterday"]);
     assert_eq!(code, 0, "{out}");
     let v: Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(v["settled"], 1);

@@ -22,10 +22,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::MerchantAddRequest;
 
+pub use catchup::{SettleRangeReport, MAX_RANGE_DAYS};
 pub(crate) use fees::FeeBook;
 pub use rating::WEIGHTS as RATING_WEIGHTS;
 pub use reserve::{parse_channel, parse_custody, ChannelRow, CustodyRow, CHANNEL_COLUMNS};
-pub use catchup::{SettleRangeReport, MAX_RANGE_DAYS};
 pub use settle::{BenchSettleReport, SettleSummary};
 
 /// Merchant onboarding credentials (submitted for review).

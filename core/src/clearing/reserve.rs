@@ -461,9 +461,8 @@ impl Core {
     /// figures rather than inside them.
     pub async fn reserve_latest(&self, actor: &Actor) -> Result<Value> {
         require(actor, Act::FinanceRead)?;
-        let last: Option<String> = sqlx::query_scalar("SELECT MAX(day) FROM custody_statements")
-            .fetch_one(&self.db().pool)
-            .await?;
+        let last: Option<String> =
+            sqlx::query_scalar("SELECT MAX(day) FROM custody_statements").fetch_one(&self.db().pool).await?;
         match last {
             None => Ok(Value::Null),
             Some(d) => self.reserve_reconcile(actor, crate::clock::parse_date(&d)?).await,

@@ -227,11 +227,22 @@ impl Statement {
         for l in &self.lines {
             let (id, time, payment) = (l.id.to_string(), format_micros(l.at), l.payment.to_string());
             let (amount, fee) = (Money::from_fen(l.amount).to_string(), Money::from_fen(l.fee).to_string());
-            text.push(row([kind_label(l.kind), id.as_str(), time.as_str(), payment.as_str(), amount.as_str(), fee.as_str()]));
+            text.push(row([
+                kind_label(l.kind),
+                id.as_str(),
+                time.as_str(),
+                payment.as_str(),
+                amount.as_str(),
+                fee.as_str(),
+            ]));
         }
         text.push(String::new());
         for (label, v) in self.totals() {
-            text.push(format!("{} {}", pad_right(total_label(label), W[0]), pad_left(&Money::from_fen(v).to_string(), 12)));
+            text.push(format!(
+                "{} {}",
+                pad_right(total_label(label), W[0]),
+                pad_left(&Money::from_fen(v).to_string(), 12)
+            ));
         }
         minimal_pdf(&text)
     }
@@ -406,13 +417,18 @@ mod tests {
     }
 
     fn sample() -> Statement {
-        let line = |kind, id, amount, fee| StatementLine { kind, id, at: 1_772_330_400_000_000, payment: 5, amount, fee };
+        let line =
+            |kind, id, amount, fee| StatementLine { kind, id, at: 1_772_330_400_000_000, payment: 5, amount, fee };
         Statement {
             merchant: 7,
             name: "耐克工厂店".into(),
             day: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
             days: 1,
-            lines: vec![line("purchase", 5, 10_000, 60), line("refund", 9, -2_500, -15), line("purchase_reversal", 11, -100, -1)],
+            lines: vec![
+                line("purchase", 5, 10_000, 60),
+                line("refund", 9, -2_500, -15),
+                line("purchase_reversal", 11, -100, -1),
+            ],
             gross: 10_000,
             refunds: 2_600,
             fees: 44,
@@ -425,15 +441,32 @@ mod tests {
         let csv = s.table(false);
         assert_eq!(csv.headers, ["kind", "id", "time", "payment", "amount", "fee"]);
         assert!(csv.headers.iter().chain(std::iter::once(&csv.title)).all(|h| h.is_ascii()));
-        let kinds: Vec<String> = csv.rows.iter().map(|r| match &r[0] { Cell::Text(t) => t.clone(), _ => String::new() }).collect();
+        let kinds: Vec<String> = csv
+            .rows
+            .iter()
+            .map(|r| match &r[0] {
+                Cell::Text(t) => t.clone(),
+                _ => String::new(),
+            })
+            .collect();
         assert_eq!(kinds[..3], ["purchase", "refund", "purchase_reversal"]);
         assert_eq!(kinds[3..], ["total_gross", "total_refunds", "total_fees", "total_net"]);
 
         let xlsx = s.table(true);
-        assert_eq!(xlsx.headers, ["类型 Kind", "编号 ID", "时间 Time", "消费单号 Payment", "金额 Amount", "手续费 Fee"]);
+        assert_eq!(
+            xlsx.headers,
+            ["类型 Kind", "编号 ID", "时间 Time", "消费单号 Payment", "金额 Amount", "手续费 Fee"]
+        );
         assert!(xlsx.title.starts_with("对账单 Statement 7"), "{}", xlsx.title);
         assert!(xlsx.title.chars().count() <= 31, "an XLSX sheet name is at most 31 characters");
-        let kinds: Vec<String> = xlsx.rows.iter().map(|r| match &r[0] { Cell::Text(t) => t.clone(), _ => String::new() }).collect();
+        let kinds: Vec<String> = xlsx
+            .rows
+            .iter()
+            .map(|r| match &r[0] {
+                Cell::Text(t) => t.clone(),
+                _ => String::new(),
+            })
+            .collect();
         assert_eq!(kinds[0], "消费 Purchase");
         assert_eq!(kinds[2], "消费冲正 Purchase reversal");
         assert_eq!(kinds[6], "净额合计 Total net");

@@ -1,7 +1,8 @@
 //! End to end on the real webview (tauri-driver + WebKitWebDriver under Xvfb): finance catches up
 //! settlement from the console, as issue 4 describes it. The database has card purchases on past
-//! days (made through the core with the sandbox clock set to those days) and nothing settled. The
-//! administrator signs in, opens Clearing, runs settlement with the default range (the earliest
+//! days (made through the core with the sandbox clock set to those days), nothing settled, and a
+//! custody statement that does not cover what is owed. The administrator signs in and the overview
+//! alerts on the reserve coverage; then opens Clearing, runs settlement with the default range (the earliest
 //! day with a purchase through yesterday), watches the progress reach 100%, sees one result per
 //! day, and opens the lines of the first day's batch. A screenshot of every step goes to
 //! target/e2e-screenshots/.
@@ -93,6 +94,12 @@ async fn seeded(dir: &TempDir) -> (String, [String; 3]) {
     drop(core);
     let core = core_on(&url, &days[1]).await;
     core.pay(&admin, purchase("50", "e2e-p2")).await.expect("pay two days ago");
+    // The custody bank's statement of yesterday holds 300.00 for 350.00 on the card and 150.00
+    // owed to the merchant: coverage 60.00%, an alert on the overview.
+    let custody = dir.path().join("custody.csv");
+    std::fs::write(&custody, format!("date,opening,inflows,outflows,closing\n{},0,300.00,0,300.00\n", days[2]))
+        .expect("write the custody statement");
+    core.reserve_import(&admin, &custody).await.expect("import the custody statement");
     drop(core);
     (url, days)
 }
@@ -125,9 +132,15 @@ async fn finance_catches_up_settlement_with_progress() {
     // The console's date pickers use the webview's local day: a Shanghai desk, as in the malls.
     let app = ConsoleApp::launch(&drivers, &[("ONECARD_DB", db_url.into()), ("TZ", "Asia/Shanghai".into())]).await;
 
-    step!(app, "20-login-admin", {
+    step!(app, "20-login-admin-reserve-alert", {
         app.wait_for_page_text(&["admin", DEMO_PASSWORD]).await?;
-        sign_in(&app, "admin", DEMO_PASSWORD).await
+        sign_in(&app, "admin", DEMO_PASSWORD).await?;
+        // The overview (the admin's first screen) alerts: the reserve covers 60.00% of what is owed.
+        let alert = app.wait_for_id_text("overview-reserve-alert", "60.00%").await?;
+        if !alert.contains(&days[2]) {
+            return Err(format!("the reserve alert does not name the statement's day {}: {alert}", days[2]));
+        }
+        Ok(())
     });
 
     step!(app, "21-clearing-run-settlement", {

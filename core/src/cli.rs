@@ -32,10 +32,10 @@ const USAGE: &str = "usage: onecard [--db URL] [--json] [--as USER] <command>
   merchant activate|suspend|terminate ID [--reason R] | merchant list [--status S] | merchant show ID
   fee-rule set --category C --bps N [--from D --to D] | fee-rule list | fee-rule split --issuer-bps N
   fee-rule adjust (--grade A|B|C|D | --volume-from AMOUNT | --support) (--bps N | --remove)
-  settle --date D|yesterday | settlement show --date D
+  settle --date D|yesterday | settle [--from D] [--to D] (every unsettled day, in order) | settlement show --date D
   statement --merchant ID (--date D | --month YYYY-MM) --format xlsx|csv|pdf --out FILE
   payout file --date D --out FILE | payout mark BATCH MERCHANT paid|returned
-  reserve import FILE | reserve reconcile --date D
+  reserve import FILE | reserve reconcile --date D | reserve latest
   channel import --channel wechat|alipay|unionpay FILE | channel reconcile --date D
   channel resolve ID --note N | channel drift --seconds N
   complaint add --merchant ID --note N [--kind complaint|dispute]

@@ -64,9 +64,21 @@ pub(crate) async fn run(core: &Core, actor: &Actor, cmd: &str, a: &mut Args) -> 
             s => Err(usage(format!("unknown fee-rule subcommand {s:?}"))),
         },
         "settle" => {
-            let day = parse_day(&a.need("--date")?, clock)?;
+            // `--date D` settles one day (the nightly cron line, unchanged); `--from D --to D`
+            // (either may be left out: the day after the last batch, yesterday) catches up a
+            // range, each day its own batch.
+            if let Some(d) = a.take("--date") {
+                let day = parse_day(&d, clock)?;
+                a.done()?;
+                return Ok(serde_json::to_value(core.settle(actor, day).await?).unwrap_or(Value::Null));
+            }
+            let from = a.take("--from").map(|d| parse_day(&d, clock)).transpose()?;
+            let to = a.take("--to").map(|d| parse_day(&d, clock)).transpose()?;
+            if from.is_none() && to.is_none() {
+                return Err(usage("settle needs --date D, or --from D and/or --to D"));
+            }
             a.done()?;
-            Ok(serde_json::to_value(core.settle(actor, day).await?).unwrap_or(Value::Null))
+            Ok(serde_json::to_value(core.settle_range(actor, from, to, None).await?).unwrap_or(Value::Null))
         }
         "settlement" => match a.word("settlement subcommand")?.as_str() {
             "show" => {
@@ -119,6 +131,10 @@ pub(crate) async fn run(core: &Core, actor: &Actor, cmd: &str, a: &mut Args) -> 
                 let day = parse_day(&a.need("--date")?, clock)?;
                 a.done()?;
                 core.reserve_reconcile(actor, day).await
+            }
+            "latest" => {
+                a.done()?;
+                core.reserve_latest(actor).await
             }
             s => Err(usage(format!("unknown reserve subcommand {s:?}"))),
         },

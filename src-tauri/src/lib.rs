@@ -77,6 +77,8 @@ pub fn run() {
             clearing::merchant_contract,
             clearing::merchant_set_status,
             clearing::settle,
+            clearing::settle_range,
+            clearing::reserve_latest,
             clearing::settlement_show,
             clearing::statement_export,
             clearing::payout_mark,

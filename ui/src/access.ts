@@ -27,6 +27,17 @@ export type RouteKey = (typeof ROUTES)[number];
 export const DASHBOARD_ROLES: readonly Role[] = ['admin', 'finance', 'regional_manager', 'merchant_manager', 'auditor'];
 
 /**
+ * The roles that may read finance data (settlements, reserve reconciliation): the core's
+ * clearing `FinanceRead` (clearing/auth.rs). The overview shows them the reserve coverage.
+ */
+export const FINANCE_READ_ROLES: readonly Role[] = ['admin', 'finance', 'auditor'];
+
+/** Whether `role` may read finance data (the core refuses everyone else with `forbidden`). */
+export function canReadFinance(role?: Role): boolean {
+  return role !== undefined && FINANCE_READ_ROLES.includes(role);
+}
+
+/**
  * What a route needs: a permission, a list of roles, or null = every signed-in user (preferences
  * must stay reachable).
  */
@@ -43,7 +54,7 @@ const REQUIRES: Record<RouteKey, Requirement> = {
   // Merchant and regional managers hold no card permission, and the clearing center's
   // finance-read right has no permission of its own: these go by role.
   merchants: { roles: ['admin', 'merchant_manager', 'regional_manager', 'auditor'] },
-  clearing: { roles: ['admin', 'finance', 'auditor'] },
+  clearing: { roles: FINANCE_READ_ROLES },
   users: 'administer',
   analytics: { roles: DASHBOARD_ROLES },
   settings: null,

@@ -8,6 +8,7 @@
 
 pub mod auth;
 mod bench;
+mod catchup;
 mod fees;
 mod onboarding;
 mod rating;
@@ -21,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::MerchantAddRequest;
 
+pub use catchup::{SettleRangeReport, MAX_RANGE_DAYS};
 pub(crate) use fees::FeeBook;
 pub use rating::WEIGHTS as RATING_WEIGHTS;
 pub use reserve::{parse_channel, parse_custody, ChannelRow, CustodyRow, CHANNEL_COLUMNS};

@@ -335,6 +335,46 @@ impl Batch<'_> {
     }
 }
 
+/// The contract rate changes among a merchant's onboarding events (`merchant contract` and the
+/// one-step add record `fee_bps=N` or `fee_bps=-` for "unchanged" in the event's reason), oldest
+/// first, each with the rate in force after it. `current` is the merchant's rate now: it stands in
+/// for the rate of a last change recorded before events carried it.
+pub(crate) fn contract_history(events: &[(String, String, String, String, i64)], current: Option<i64>) -> Vec<Value> {
+    let changes: Vec<(&(String, String, String, String, i64), Option<Option<i64>>)> = events
+        .iter()
+        .filter(|(_, to, _, reason, _)| reason.contains("fee_bps=") || to == "contracted")
+        .map(|e| {
+            let token = e.3.split(|c: char| c.is_whitespace() || c == ';').find_map(|w| w.strip_prefix("fee_bps="));
+            // Some(Some(n)): set to n; Some(None): unchanged ("-"); None: not recorded.
+            let parsed = token.map(|t| t.parse::<i64>().ok());
+            (e, parsed)
+        })
+        .collect();
+    let mut rate: Option<i64> = None;
+    let last = changes.len().saturating_sub(1);
+    changes
+        .into_iter()
+        .enumerate()
+        .map(|(i, ((_, to, actor, reason, at), parsed))| {
+            rate = match parsed {
+                Some(Some(b)) => Some(b),
+                Some(None) => rate,
+                None if i == last => current,
+                None => rate,
+            };
+            let field = |k: &str| {
+                reason
+                    .split(|c: char| c.is_whitespace() || c == ';')
+                    .find_map(|w| w.strip_prefix(k))
+                    .map(str::to_string)
+            };
+            json!({"at": crate::clock::format_micros(*at), "actor": actor, "status": to,
+                   "fee_bps": rate, "changed": matches!(parsed, Some(Some(_))),
+                   "start": field("start="), "account": field("account=")})
+        })
+        .collect()
+}
+
 /// Reads of merchants and the onboarding API.
 impl Core {
     /// Runs a clearing-center op through the engine.
@@ -408,15 +448,89 @@ impl Core {
         .bind(id)
         .fetch_all(&self.db().pool)
         .await?;
+        let contracts = contract_history(&events, row.3);
         let events: Vec<Value> = events
             .into_iter()
             .map(|(f, t, a, r, at)| {
                 json!({"from": f, "to": t, "actor": a, "reason": r, "at": crate::clock::format_micros(at)})
             })
             .collect();
+        let fee_history = self.fee_history(id, &row.1, contracts).await?;
+        let ratings = self.rating_history(id).await?;
         Ok(json!({"merchant": id, "mall": scope.mall, "region": scope.region, "account_manager": scope.manager,
                   "name": row.0, "category": row.1, "status": row.2, "fee_bps": row.3, "credit_code": row.4,
-                  "settlement_account": row.5, "contract_start": row.6, "grade": row.7, "events": events}))
+                  "settlement_account": row.5, "contract_start": row.6, "grade": row.7, "events": events,
+                  "fee_history": fee_history, "ratings": ratings}))
+    }
+
+    /// A merchant's fee history: its contract rate changes, its category's base and promotional
+    /// rules (the rules a purchase falls back to or is overridden by), and the rates that really
+    /// applied, per month and rate, from the `fee_bps` stored with each purchase (the record of
+    /// what was charged; later rule changes never rewrite it).
+    async fn fee_history(&self, id: i64, category: &str, contracts: Vec<Value>) -> Result<Value> {
+        let pool = &self.db().pool;
+        let rules: Vec<(i64, i64, Option<String>, Option<String>, i64, String)> = sqlx::query_as(
+            "SELECT id, bps, valid_from, valid_to, created_at, created_by FROM fee_rules WHERE category = $1 \
+             ORDER BY id",
+        )
+        .bind(category)
+        .fetch_all(pool)
+        .await?;
+        let rules: Vec<Value> = rules
+            .into_iter()
+            .map(|(rule, bps, from, to, at, by)| {
+                let kind = if from.is_some() || to.is_some() { "promotional" } else { "base" };
+                json!({"rule": rule, "kind": kind, "bps": bps, "from": from, "to": to,
+                       "at": crate::clock::format_micros(at), "by": by})
+            })
+            .collect();
+        // Per Shanghai day (integer micros shifted by +8 h, whole days) and rate, then folded
+        // into months here: the same integer arithmetic on SQLite and PostgreSQL, and at most a
+        // few rows per day however many purchases the merchant took.
+        let days: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(
+            "SELECT (created_at + 28800000000) / 86400000000, fee_bps, COUNT(*), CAST(SUM(amount) AS BIGINT), \
+             CAST(SUM(fee) AS BIGINT) FROM payments WHERE merchant_id = $1 GROUP BY 1, 2",
+        )
+        .bind(id)
+        .fetch_all(pool)
+        .await?;
+        let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+        let mut months: std::collections::BTreeMap<(String, i64), (i64, i64, i64)> = Default::default();
+        for (day, bps, n, amount, fee) in days {
+            let d = epoch + chrono::Duration::days(day);
+            let e = months.entry((d.format("%Y-%m").to_string(), bps)).or_default();
+            e.0 += n;
+            e.1 += amount;
+            e.2 += fee;
+        }
+        let mf = crate::money::Money::from_fen;
+        let applied: Vec<Value> = months
+            .into_iter()
+            .rev()
+            .map(|((month, bps), (n, amount, fee))| {
+                json!({"month": month, "fee_bps": bps, "purchases": n, "amount": mf(amount), "fees": mf(fee)})
+            })
+            .collect();
+        Ok(json!({"contracts": contracts, "category_rules": rules, "applied": applied}))
+    }
+
+    /// A merchant's monthly ratings, newest first.
+    async fn rating_history(&self, id: i64) -> Result<Vec<Value>> {
+        let rows: Vec<(String, i64, i64, i64, i64, i64, i64, String, i64, i64)> = sqlx::query_as(
+            "SELECT month, sales, returns, complaints, disputes, checkout, score, grade, watch, support \
+             FROM merchant_ratings WHERE merchant_id = $1 ORDER BY month DESC",
+        )
+        .bind(id)
+        .fetch_all(&self.db().pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(month, sales, returns, complaints, disputes, checkout, score, grade, watch, support)| {
+                json!({"month": month, "score": score, "grade": grade, "watch": watch != 0, "support": support != 0,
+                       "sales": sales, "returns": returns, "complaints": complaints, "disputes": disputes,
+                       "checkout": checkout})
+            })
+            .collect())
     }
 
     pub(crate) async fn merchant_scope(&self, id: i64) -> Result<MerchantScope> {

@@ -447,6 +447,28 @@ impl Core {
         self.clearing_op(actor, ClearingOp::ChannelImport { name, hash, rows }).await
     }
 
+    /// The reconciliation of the latest custody statement imported (the overview's reserve
+    /// card), or null when no statement was imported yet.
+    ///
+    /// Why this one and not a "fresh" reconciliation against today's ledger: the bank's side only
+    /// exists for days whose statement finance imported, and comparing yesterday's bank balance
+    /// with today's liabilities would raise (or hide) shortfalls that are only today's traffic.
+    /// Nothing needs storing either: a reconciliation is a function of the stored (immutable,
+    /// never re-imported) custody statement and the postings up to the end of that day, which
+    /// are insert-only and always stamped with the writer's current time, so recomputing it gives
+    /// exactly the figures finance saw and signed off with `reserve reconcile --date D`. It costs
+    /// one pass over the postings, which is why the console loads it beside the overview's
+    /// figures rather than inside them.
+    pub async fn reserve_latest(&self, actor: &Actor) -> Result<Value> {
+        require(actor, Act::FinanceRead)?;
+        let last: Option<String> =
+            sqlx::query_scalar("SELECT MAX(day) FROM custody_statements").fetch_one(&self.db().pool).await?;
+        match last {
+            None => Ok(Value::Null),
+            Some(d) => self.reserve_reconcile(actor, crate::clock::parse_date(&d)?).await,
+        }
+    }
+
     /// Reconciles the custody bank's closing balance of `day` with the ledger as of the end of
     /// that day: coverage = bank custody / (card balances + unsettled merchant payables), an
     /// alert below 1, and every difference.

@@ -100,14 +100,65 @@ pub(crate) async fn load(core: &Core, merchant: i64, day: NaiveDate, days: u64) 
     Ok(Statement { merchant, name, day, days, lines, gross, refunds, fees })
 }
 
+/// Column headers: ASCII for CSV (scripts parse them; never change them), Chinese first then
+/// English for the XLSX and PDF that people read.
+const HEADERS: [(&str, &str); 6] = [
+    ("kind", "类型 Kind"),
+    ("id", "编号 ID"),
+    ("time", "时间 Time"),
+    ("payment", "消费单号 Payment"),
+    ("amount", "金额 Amount"),
+    ("fee", "手续费 Fee"),
+];
+
+/// A line kind as people read it (XLSX, PDF); CSV keeps the machine name.
+fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "purchase" => "消费 Purchase",
+        "refund" => "退款 Refund",
+        "purchase_reversal" => "消费冲正 Purchase reversal",
+        "refund_reversal" => "退款冲正 Refund reversal",
+        _ => "其他 Other",
+    }
+}
+
+/// A totals label as people read it; CSV keeps `total_gross` etc.
+fn total_label(total: &str) -> &'static str {
+    match total {
+        "total_gross" => "交易额合计 Total gross",
+        "total_refunds" => "退款合计 Total refunds",
+        "total_fees" => "手续费合计 Total fees",
+        "total_net" => "净额合计 Total net",
+        _ => "合计 Total",
+    }
+}
+
+/// Columns a string takes in the PDF's monospaced layout: Courier characters one, characters of
+/// the CJK font two (its glyphs are given 1.2 em, exactly two Courier columns at the same size,
+/// see `minimal_pdf`).
+fn columns(s: &str) -> usize {
+    s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
+}
+
+fn pad_right(s: &str, width: usize) -> String {
+    format!("{s}{}", " ".repeat(width.saturating_sub(columns(s))))
+}
+
+fn pad_left(s: &str, width: usize) -> String {
+    format!("{}{s}", " ".repeat(width.saturating_sub(columns(s))))
+}
+
 impl Statement {
-    fn table(&self) -> Table {
+    /// The statement as a sheet. `people`: bilingual title, headers, kinds and totals (XLSX);
+    /// otherwise the ASCII names scripts rely on (CSV).
+    fn table(&self, people: bool) -> Table {
+        let kind = |k: &'static str| if people { kind_label(k) } else { k };
         let mut rows: Vec<Vec<Cell>> = self
             .lines
             .iter()
             .map(|l| {
                 vec![
-                    Cell::Text(l.kind.into()),
+                    Cell::Text(kind(l.kind).into()),
                     Cell::Int(l.id),
                     Cell::Text(format_micros(l.at)),
                     Cell::Int(l.payment),
@@ -118,7 +169,7 @@ impl Statement {
             .collect();
         for (label, v) in self.totals() {
             rows.push(vec![
-                Cell::Text(label.into()),
+                Cell::Text((if people { total_label(label) } else { label }).into()),
                 Cell::Text(String::new()),
                 Cell::Text(String::new()),
                 Cell::Text(String::new()),
@@ -127,8 +178,13 @@ impl Statement {
             ]);
         }
         Table {
-            title: format!("{} {}", self.merchant, self.day),
-            headers: ["kind", "id", "time", "payment", "amount", "fee"].map(String::from).to_vec(),
+            // The XLSX sheet name (at most 31 characters): "对账单 Statement 7 2026-03-01".
+            title: if people {
+                format!("对账单 Statement {} {}", self.merchant, self.day)
+            } else {
+                format!("{} {}", self.merchant, self.day)
+            },
+            headers: HEADERS.iter().map(|(csv, label)| (if people { *label } else { *csv }).to_string()).collect(),
             rows,
         }
     }
@@ -143,30 +199,50 @@ impl Statement {
     }
 
     fn pdf(&self) -> Vec<u8> {
+        const W: [usize; 6] = [28, 10, 25, 17, 12, 10];
+        let row = |cells: [&str; 6]| {
+            let mut out = String::new();
+            for (i, c) in cells.iter().enumerate() {
+                // Text columns left-aligned, numbers right-aligned.
+                let cell = if i == 0 || i == 2 { pad_right(c, W[i]) } else { pad_left(c, W[i]) };
+                out.push_str(&cell);
+                out.push(' ');
+            }
+            out.trim_end().to_string()
+        };
         let mut text = vec![
-            format!("OneCard merchant statement - merchant {} ({})", self.merchant, self.name),
+            format!("一卡通商户对账单 OneCard merchant statement - 商户 Merchant {} ({})", self.merchant, self.name),
             if self.days == 1 {
-                format!("Business day {} (Asia/Shanghai)", self.day)
+                format!("营业日 Business day {} (Asia/Shanghai)", self.day)
             } else {
-                format!("Business days {} to {} (Asia/Shanghai)", self.day, self.day + chrono::Days::new(self.days - 1))
+                format!(
+                    "营业日 Business days {} - {} (Asia/Shanghai)",
+                    self.day,
+                    self.day + chrono::Days::new(self.days - 1)
+                )
             },
             String::new(),
-            format!("{:<18} {:>10} {:<25} {:>10} {:>12} {:>9}", "kind", "id", "time", "payment", "amount", "fee"),
+            row(HEADERS.map(|(_, label)| label)),
         ];
         for l in &self.lines {
-            text.push(format!(
-                "{:<18} {:>10} {:<25} {:>10} {:>12} {:>9}",
-                l.kind,
-                l.id,
-                format_micros(l.at),
-                l.payment,
-                Money::from_fen(l.amount).to_string(),
-                Money::from_fen(l.fee).to_string()
-            ));
+            let (id, time, payment) = (l.id.to_string(), format_micros(l.at), l.payment.to_string());
+            let (amount, fee) = (Money::from_fen(l.amount).to_string(), Money::from_fen(l.fee).to_string());
+            text.push(row([
+                kind_label(l.kind),
+                id.as_str(),
+                time.as_str(),
+                payment.as_str(),
+                amount.as_str(),
+                fee.as_str(),
+            ]));
         }
         text.push(String::new());
         for (label, v) in self.totals() {
-            text.push(format!("{label:<18} {:>12}", Money::from_fen(v).to_string()));
+            text.push(format!(
+                "{} {}",
+                pad_right(total_label(label), W[0]),
+                pad_left(&Money::from_fen(v).to_string(), 12)
+            ));
         }
         minimal_pdf(&text)
     }
@@ -188,7 +264,8 @@ fn ascii(s: &str) -> String {
 /// Courier font; a line with Chinese (a merchant's name) uses Adobe's predefined CJK font
 /// STSong-Light with the UniGB-UCS2-H encoding, which every PDF reader supplies itself, so no font
 /// file is embedded and the file stays a few kB. Characters outside the Basic Multilingual Plane
-/// print as '?'.
+/// print as '?'. The CJK glyphs advance 1.2 em (`/DW 1200`): at the same size that is exactly two
+/// Courier columns (0.6 em each), so bilingual labels keep the columns aligned.
 pub(crate) fn minimal_pdf(lines: &[String]) -> Vec<u8> {
     let pages: Vec<&[String]> = if lines.is_empty() { vec![&[][..]] } else { lines.chunks(60).collect() };
     let mut objects: Vec<String> = Vec::new();
@@ -230,7 +307,7 @@ pub(crate) fn minimal_pdf(lines: &[String]) -> Vec<u8> {
          [<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light /CIDSystemInfo << /Registry (Adobe) \
          /Ordering (GB1) /Supplement 2 >> /FontDescriptor << /Type /FontDescriptor /FontName /STSong-Light \
          /Flags 6 /FontBBox [-25 -254 1000 880] /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 \
-         /StemV 93 >> >>] >>"
+         /StemV 93 >> /DW 1200 >>] >>"
             .into(),
     );
     let mut out = b"%PDF-1.4\n".to_vec();
@@ -297,7 +374,8 @@ impl Core {
             }
             f => {
                 crate::export::write(
-                    &s.table(),
+                    // CSV stays ASCII (scripts parse it); XLSX is for people: bilingual.
+                    &s.table(f != "csv"),
                     ExportFormat::parse(f).map_err(|_| {
                         Error::new("invalid_format", format!("format must be xlsx, csv or pdf, got {f:?}"))
                     })?,
@@ -336,5 +414,84 @@ mod tests {
         for (i, off) in offsets.iter().enumerate() {
             assert!(text[*off..].starts_with(&format!("{} 0 obj\n", i + 1)), "object {}", i + 1);
         }
+    }
+
+    fn sample() -> Statement {
+        let line =
+            |kind, id, amount, fee| StatementLine { kind, id, at: 1_772_330_400_000_000, payment: 5, amount, fee };
+        Statement {
+            merchant: 7,
+            name: "耐克工厂店".into(),
+            day: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+            days: 1,
+            lines: vec![
+                line("purchase", 5, 10_000, 60),
+                line("refund", 9, -2_500, -15),
+                line("purchase_reversal", 11, -100, -1),
+            ],
+            gross: 10_000,
+            refunds: 2_600,
+            fees: 44,
+        }
+    }
+
+    #[test]
+    fn csv_stays_ascii_and_people_get_bilingual_labels() {
+        let s = sample();
+        let csv = s.table(false);
+        assert_eq!(csv.headers, ["kind", "id", "time", "payment", "amount", "fee"]);
+        assert!(csv.headers.iter().chain(std::iter::once(&csv.title)).all(|h| h.is_ascii()));
+        let kinds: Vec<String> = csv
+            .rows
+            .iter()
+            .map(|r| match &r[0] {
+                Cell::Text(t) => t.clone(),
+                _ => String::new(),
+            })
+            .collect();
+        assert_eq!(kinds[..3], ["purchase", "refund", "purchase_reversal"]);
+        assert_eq!(kinds[3..], ["total_gross", "total_refunds", "total_fees", "total_net"]);
+
+        let xlsx = s.table(true);
+        assert_eq!(
+            xlsx.headers,
+            ["类型 Kind", "编号 ID", "时间 Time", "消费单号 Payment", "金额 Amount", "手续费 Fee"]
+        );
+        assert!(xlsx.title.starts_with("对账单 Statement 7"), "{}", xlsx.title);
+        assert!(xlsx.title.chars().count() <= 31, "an XLSX sheet name is at most 31 characters");
+        let kinds: Vec<String> = xlsx
+            .rows
+            .iter()
+            .map(|r| match &r[0] {
+                Cell::Text(t) => t.clone(),
+                _ => String::new(),
+            })
+            .collect();
+        assert_eq!(kinds[0], "消费 Purchase");
+        assert_eq!(kinds[2], "消费冲正 Purchase reversal");
+        assert_eq!(kinds[6], "净额合计 Total net");
+        // Same figures either way: only the labels differ.
+        assert_eq!(xlsx.rows.len(), csv.rows.len());
+        assert!(matches!(&xlsx.rows[6][4], Cell::Money(m) if m.fen() == 10_000 - 2_600 - 44));
+    }
+
+    #[test]
+    fn the_pdf_is_bilingual_and_its_columns_line_up() {
+        let s = sample();
+        let pdf = String::from_utf8(s.pdf()).unwrap();
+        // 对账单 = U+5BF9 U+8D26 U+5355; 商户 = U+5546 U+6237: set in the CJK font, English in Courier.
+        assert!(pdf.contains("5BF98D265355"), "{pdf}");
+        assert!(pdf.contains("<55466237> Tj /F1 8 Tf ( Merchant 7 \\() Tj"), "{pdf}");
+        assert!(pdf.contains("OneCard merchant statement"));
+        assert!(pdf.contains("/DW 1200"), "CJK glyphs are two Courier columns wide");
+        // Every line of the table (header and rows) puts the amount column at the same place.
+        let header = format!("{} ", pad_right("类型 Kind", 28));
+        assert_eq!(columns(&header), 29);
+        let rows: Vec<String> = [kind_label("purchase"), kind_label("purchase_reversal"), "类型 Kind"]
+            .iter()
+            .map(|k| format!("{}|", pad_right(k, 28)))
+            .collect();
+        assert!(rows.iter().all(|r| columns(r) == 29), "{rows:?}");
+        assert_eq!(pad_left("1.00", 12), "        1.00");
     }
 }

@@ -1023,7 +1023,14 @@ impl Batch<'_> {
             ("approved", "contracted"),
             ("contracted", "active"),
         ] {
-            self.merchant_event(id, from, to, actor, why)?;
+            if to == "contracted" {
+                // The contract step carries its rate like `merchant contract` does, so the
+                // merchant's fee history (merchant_show) starts at the rate it was added with.
+                let fee = fee_bps.map_or("-".into(), |b| b.to_string());
+                self.merchant_event(id, from, to, actor, &format!("{why}; fee_bps={fee}"))?;
+            } else {
+                self.merchant_event(id, from, to, actor, why)?;
+            }
         }
         self.audit(actor, "merchant.add", &id.to_string(), &r.name)?;
         Ok(serde_json::json!({

@@ -4,7 +4,9 @@
 
 use onecard::clearing::{parse_day, parse_month, ClearingOp, Credentials};
 use onecard::types::Category;
+use onecard::{JobControl, JobProgress};
 use serde_json::Value;
+use tauri::ipc::Channel;
 use tauri::State;
 
 use crate::{AppState, CommandError};
@@ -98,6 +100,38 @@ pub async fn settle(state: State<'_, AppState>, date: String) -> Result<Value, C
     let day = parse_day(&date, core.clock())?;
     let s = core.settle(&actor, day).await?;
     Ok(serde_json::to_value(s).unwrap_or(Value::Null))
+}
+
+/// Settles every unsettled business day from `from` through `to` (empty: the day after the last
+/// batch, yesterday), each day its own batch, reporting progress per day on `on_progress`.
+/// `job_cancel(job)` stops it between days: the days settled stay settled (`cancelled: true`).
+#[tauri::command(rename_all = "snake_case")]
+pub async fn settle_range(
+    state: State<'_, AppState>,
+    from: Option<String>,
+    to: Option<String>,
+    job: String,
+    on_progress: Channel<JobProgress>,
+) -> Result<Value, CommandError> {
+    let (core, actor) = state.signed_in().await?;
+    let day = |d: Option<String>| d.filter(|s| !s.is_empty()).map(|s| parse_day(&s, core.clock())).transpose();
+    let (from, to) = (day(from)?, day(to)?);
+    let control = JobControl::new(move |p| {
+        // A closed window cannot take progress any more; the job goes on regardless.
+        let _ = on_progress.send(p);
+    });
+    state.start_job(&job, control.clone());
+    let result = core.settle_range(&actor, from, to, Some(control)).await;
+    state.end_job(&job);
+    Ok(serde_json::to_value(result?).unwrap_or(Value::Null))
+}
+
+/// The reconciliation of the latest custody statement (null when none was imported): what the
+/// overview's reserve card shows.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn reserve_latest(state: State<'_, AppState>) -> Result<Value, CommandError> {
+    let (core, actor) = state.signed_in().await?;
+    Ok(core.reserve_latest(&actor).await?)
 }
 
 /// The lines and totals of a day's batch.

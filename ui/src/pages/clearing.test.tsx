@@ -14,6 +14,17 @@ vi.mock('@tauri-apps/api/core', () => ({
   },
 }));
 
+/** The progress channel a command was given (the fake shell reports through it). */
+function progressOf(args: unknown): (p: { done: number; total: number; stage: string }) => void {
+  const channel = (args as { on_progress: { onmessage: (p: unknown) => void } }).on_progress;
+  return (p) => channel.onmessage(p);
+}
+
+const SUMMARY = {
+  batch_id: 11, merchants: 1, gross: '100.00', refunds: '0.00', fees: '0.60', net: '99.40', fee_issuer: '0.18',
+  fee_operator: '0.42', payout: '99.40', replayed: false,
+};
+
 const { renderAt } = await import('../test/screen');
 const { changeLanguage } = await import('../i18n');
 
@@ -69,6 +80,79 @@ describe('merchants', () => {
   });
 });
 
+describe('merchant detail history', () => {
+  it('shows the fee history and the monthly ratings', async () => {
+    shell.handlers.merchant_directory = () => ({ merchants: [MERCHANT], count: 1 });
+    shell.handlers.merchant_show = () => ({
+      ...MERCHANT, credit_code: null, settlement_account: '6222', contract_start: '2026-03-03', events: [],
+      fee_history: {
+        contracts: [
+          { at: '2026-03-01T10:00:00+08:00', actor: 'admin', status: 'contracted', fee_bps: 50, changed: true, start: null, account: null },
+          { at: '2026-03-03T10:00:00+08:00', actor: 'rm1', status: 'active', fee_bps: 45, changed: true, start: '2026-03-03', account: '6222' },
+        ],
+        category_rules: [
+          { rule: 1, kind: 'base', bps: 80, from: null, to: null, at: '2026-03-01T09:00:00+08:00', by: 'fin1' },
+          { rule: 2, kind: 'promotional', bps: 30, from: '2026-03-02', to: '2026-03-02', at: '2026-03-01T09:00:00+08:00', by: 'fin1' },
+        ],
+        applied: [{ month: '2026-03', fee_bps: 30, purchases: 4, amount: '400.00', fees: '1.20' }],
+      },
+      ratings: [{ month: '2026-03', score: 88, grade: 'A', watch: false, support: true, sales: 40000, returns: 0, complaints: 1, disputes: 0, checkout: 60 }],
+    });
+    await renderAt('#/merchants');
+    fireEvent.click(await screen.findByTestId('merchant-open-7'));
+    const contracts = await screen.findByTestId('merchant-contracts');
+    expect(within(contracts).getByText('0.50%')).toBeTruthy();
+    expect(within(contracts).getByText('0.45%')).toBeTruthy();
+    const rules = screen.getByTestId('merchant-category-rules');
+    expect(within(rules).getByText('Promotion')).toBeTruthy();
+    expect(within(rules).getByText('2026-03-02 – 2026-03-02')).toBeTruthy();
+    const applied = screen.getByTestId('merchant-applied-rates');
+    expect(within(applied).getByText('¥1.20')).toBeTruthy();
+    const ratings = screen.getByTestId('merchant-rating-history');
+    expect(within(ratings).getByText('88')).toBeTruthy();
+    expect(within(ratings).getByText('Support plan')).toBeTruthy();
+  });
+});
+
+describe('overview reserve coverage', () => {
+  const REPORT = {
+    date: '2026-03-01', custody_bank: '450.00', custody_ledger: '450.00', in_transit: '50.00', card_balances: '500.00',
+    unsettled_payables: '0.00', coverage: '0.9000', alert: true,
+    differences: [{ item: 'coverage_shortfall', bank: '450.00', ledger: '500.00', difference: '-50.00' }],
+  };
+
+  it('alerts an administrator when coverage is below 100%', async () => {
+    shell.handlers.reserve_latest = () => REPORT;
+    await renderAt('#/overview');
+    const alert = await screen.findByTestId('overview-reserve-alert');
+    expect(alert.textContent).toContain('90.00%');
+    expect(alert.textContent).toContain('2026-03-01');
+    expect(alert.className).toContain('ant-alert-error');
+    expect(within(alert).getByText(/Coverage shortfall/)).toBeTruthy();
+  });
+
+  it('shows covered reserve without an alert, and says when no statement was imported', async () => {
+    shell.handlers.reserve_latest = () => ({ ...REPORT, coverage: '1.0500', alert: false, differences: [] });
+    await renderAt('#/overview');
+    expect((await screen.findByTestId('overview-reserve-coverage')).textContent).toBe('105.00%');
+    expect(screen.queryByTestId('overview-reserve-alert')).toBeNull();
+    cleanup();
+    shell.handlers.reserve_latest = () => null;
+    await renderAt('#/overview');
+    expect(await screen.findByTestId('overview-reserve-none')).toBeTruthy();
+  });
+
+  it('is neither shown nor asked for a counter operator', async () => {
+    const operator: Session = { user: 'op', role: 'operator', scopes: [], permissions: ['read_cards'] };
+    shell.handlers.session = () => operator;
+    shell.handlers.reserve_latest = () => REPORT;
+    await renderAt('#/overview');
+    await screen.findByTestId('overview-topups-count');
+    expect(screen.queryByTestId('overview-reserve')).toBeNull();
+    expect(shell.argsOf('reserve_latest')).toHaveLength(0);
+  });
+});
+
 describe('clearing', () => {
   it('shows the lines with totals and alerts when the reserve does not cover', async () => {
     const z = { gross: '100.00', refunds: '0.00', fees: '0.60', fee_issuer: '0.18', fee_operator: '0.42', net: '99.40', carry_in: '0.00', payout: '99.40', carry_out: '0.00' };
@@ -85,6 +169,85 @@ describe('clearing', () => {
     expect(await within(lines).findByText('7 品牌甲')).toBeTruthy();
     fireEvent.click(screen.getByText('Reconciliation'));
     expect((await screen.findByTestId('clearing-coverage-alert')).textContent).toContain('90.00%');
+  });
+
+  it('settles a range of days with progress, shows each day and the last day\'s lines', async () => {
+    const z = { gross: '100.00', refunds: '0.00', fees: '0.60', fee_issuer: '0.18', fee_operator: '0.42', net: '99.40', carry_in: '0.00', payout: '99.40', carry_out: '0.00' };
+    shell.handlers.merchant_directory = () => ({ merchants: [MERCHANT], count: 1 });
+    shell.handlers.settlement_show = (args) => {
+      const date = (args as { date: string }).date;
+      if (date !== '2026-03-02') throw { code: 'not_settled', message: 'not settled' };
+      return { date, batch_id: 12, lines: [{ merchant: 7, status: 'pending', ...z }], totals: z };
+    };
+    shell.handlers.settle_range = (args) => {
+      const report = progressOf(args);
+      report({ done: 0, total: 2, stage: 'settling' });
+      report({ done: 1, total: 2, stage: 'settled' });
+      report({ done: 2, total: 2, stage: 'committed' });
+      return {
+        from: '2026-03-01', to: '2026-03-02', settled: 1, replayed: 1, cancelled: false, next_day: null,
+        days: [{ ...SUMMARY, date: '2026-03-01', batch_id: 11, replayed: true }, { ...SUMMARY, date: '2026-03-02', batch_id: 12 }],
+      };
+    };
+    await renderAt('#/clearing');
+    fireEvent.click(await screen.findByTestId('clearing-run'));
+    fireEvent.change(await screen.findByTestId('clearing-run-to'), { target: { value: '2026-03-02' } });
+    fireEvent.click(screen.getByTestId('clearing-run-start'));
+    const outcome = await screen.findByTestId('clearing-run-outcome');
+    expect(outcome.textContent).toContain('1 business days settled now, 1 settled before');
+    // From left empty goes as null (the core's default: the day after the last batch).
+    const [sent] = shell.argsOf('settle_range') as { from: string | null; to: string; job: string }[];
+    expect(sent?.from).toBeNull();
+    expect(sent?.to).toBe('2026-03-02');
+    expect(sent?.job).toMatch(/^job-/);
+    expect(screen.getByTestId('clearing-run-progress').getAttribute('data-percent')).toBe('100');
+    expect(screen.getByTestId('clearing-run-stage').textContent).toContain('2 of 2');
+    const days = screen.getByTestId('clearing-run-days');
+    expect(within(days).getByText('Settled before')).toBeTruthy();
+    expect(within(days).getByText('Settled now')).toBeTruthy();
+    // The page moved to the last day handled and shows its batch lines.
+    const lines = await screen.findByTestId('clearing-lines');
+    expect(await within(lines).findByText('7 品牌甲')).toBeTruthy();
+    expect((screen.getByTestId('clearing-date') as HTMLInputElement).value).toBe('2026-03-02');
+  });
+
+  it('cancels between days and says the settled days stay settled', async () => {
+    shell.handlers.merchant_directory = () => ({ merchants: [MERCHANT], count: 1 });
+    shell.refuse('settlement_show', 'not_settled');
+    let finish: (() => void) | null = null;
+    shell.handlers.settle_range = (args) =>
+      new Promise((resolve) => {
+        progressOf(args)({ done: 1, total: 3, stage: 'settled' });
+        finish = () =>
+          resolve({
+            from: '2026-03-01', to: '2026-03-03', settled: 1, replayed: 0, cancelled: true, next_day: '2026-03-02',
+            days: [{ ...SUMMARY, date: '2026-03-01' }],
+          });
+      });
+    shell.handlers.job_cancel = () => {
+      finish?.();
+      return true;
+    };
+    await renderAt('#/clearing');
+    fireEvent.click(await screen.findByTestId('clearing-run'));
+    fireEvent.click(await screen.findByTestId('clearing-run-start'));
+    expect((await screen.findByTestId('clearing-run-stage')).textContent).toContain('1 of 3');
+    fireEvent.click(await screen.findByTestId('clearing-run-cancel'));
+    const outcome = await screen.findByTestId('clearing-run-outcome');
+    expect(outcome.getAttribute('data-outcome')).toBe('cancelled');
+    expect(outcome.textContent).toContain('stay settled');
+    expect(outcome.textContent).toContain('2026-03-02');
+    expect(shell.argsOf('job_cancel')).toHaveLength(1);
+  });
+
+  it('shows a refused range translated (the day is not over)', async () => {
+    shell.handlers.merchant_directory = () => ({ merchants: [MERCHANT], count: 1 });
+    shell.refuse('settlement_show', 'not_settled');
+    shell.refuse('settle_range', 'day_not_closed', 'business day 2026-03-04 is not over yet');
+    await renderAt('#/clearing');
+    fireEvent.click(await screen.findByTestId('clearing-run'));
+    fireEvent.click(await screen.findByTestId('clearing-run-start'));
+    expect((await screen.findByTestId('clearing-run-error')).textContent).toContain('not over yet');
   });
 
   it('is not in the menu of a counter operator', async () => {

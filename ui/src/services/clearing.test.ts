@@ -7,16 +7,21 @@ import {
   formatBps,
   formatCoverage,
   gradeColor,
+  lastDay,
   merchantLabel,
   MERCHANT_STATUSES,
   merchantStatusColor,
   nextOnboardingStep,
   payoutStatusColor,
+  progressPercent,
+  rangeOutcome,
   sortExceptions,
   statementFileName,
   statusTargets,
   sumAmounts,
   type ChannelException,
+  type SettleRangeReport,
+  type SettleSummary,
   type SettlementLine,
 } from './clearing';
 
@@ -88,5 +93,32 @@ describe('clearing helpers', () => {
     expect(statementFileName(7, '2026-03-01', 'pdf')).toBe('statement-7-2026-03-01.pdf');
     expect(merchantLabel(7, new Map([[7, '品牌甲']]))).toBe('7 品牌甲');
     expect(merchantLabel(8, new Map())).toBe('8');
+  });
+});
+
+describe('catch-up settlement helpers', () => {
+  const day = (date: string, replayed = false): SettleSummary => ({
+    date, batch_id: 1, merchants: 1, gross: '1.00', refunds: '0.00', fees: '0.01', net: '0.99', replayed,
+    fee_issuer: '0.00', fee_operator: '0.01', payout: '0.99',
+  });
+  const report = (days: SettleSummary[], cancelled = false): SettleRangeReport => ({
+    from: '2026-03-01', to: '2026-03-03', days, settled: days.filter((d) => !d.replayed).length,
+    replayed: days.filter((d) => d.replayed).length, cancelled, next_day: cancelled ? '2026-03-02' : null,
+  });
+
+  it('turns progress into a whole percentage without dividing by zero', () => {
+    expect(progressPercent(null)).toBe(0);
+    expect(progressPercent({ done: 0, total: 0, stage: 'committed' })).toBe(0);
+    expect(progressPercent({ done: 1, total: 3, stage: 'settled' })).toBe(33);
+    expect(progressPercent({ done: 3, total: 3, stage: 'committed' })).toBe(100);
+    expect(progressPercent({ done: 5, total: 3, stage: 'settled' })).toBe(100);
+  });
+
+  it('says how a run ended and which day to show', () => {
+    expect(rangeOutcome(report([day('2026-03-01'), day('2026-03-02', true)]))).toBe('done');
+    expect(rangeOutcome(report([]))).toBe('nothing');
+    expect(rangeOutcome(report([day('2026-03-01')], true))).toBe('cancelled');
+    expect(lastDay(report([day('2026-03-01'), day('2026-03-02')]))).toBe('2026-03-02');
+    expect(lastDay(report([]))).toBeNull();
   });
 });

@@ -2,6 +2,8 @@
 // core's JSON as the `onecard` CLI prints it (README-CLEARING.md); the shapes are typed here by hand
 // because they are serde_json values on the Rust side, not ts-rs bindings. Money is a decimal
 // string ("123.45"), rates are integer basis points, never floats.
+import { Channel } from '@tauri-apps/api/core';
+import type { JobProgress } from '../bindings';
 import { compareAmounts, fromFen, toFen } from '../utils/money';
 import { call } from './ipc';
 
@@ -37,6 +39,60 @@ export interface MerchantEvent {
   at: string;
 }
 
+/** A contract rate change (`merchant contract`, or the rate a merchant was added with). */
+export interface ContractChange {
+  at: string;
+  actor: string;
+  /** The merchant's status when the contract was signed or changed. */
+  status: string;
+  /** The contract rate in force after this change (null: none, the category's rules apply). */
+  fee_bps: number | null;
+  /** Whether this change set the rate (false: it kept the rate, e.g. a new account). */
+  changed: boolean;
+  start: string | null;
+  account: string | null;
+}
+
+/** A fee rule of the merchant's category: a base rate, or a promotion for some days. */
+export interface CategoryFeeRule {
+  rule: number;
+  kind: 'base' | 'promotional';
+  bps: number;
+  from: string | null;
+  to: string | null;
+  at: string;
+  by: string;
+}
+
+/** The rate really charged, per month and rate (from the rate stored with each purchase). */
+export interface AppliedRate {
+  month: string;
+  fee_bps: number;
+  purchases: number;
+  amount: string;
+  fees: string;
+}
+
+export interface FeeHistory {
+  contracts: ContractChange[];
+  category_rules: CategoryFeeRule[];
+  applied: AppliedRate[];
+}
+
+/** One month's rating of a merchant (merchant_ratings). */
+export interface RatingHistoryRow {
+  month: string;
+  score: number;
+  grade: string;
+  watch: boolean;
+  support: boolean;
+  sales: number;
+  returns: number;
+  complaints: number;
+  disputes: number;
+  checkout: number;
+}
+
 export interface MerchantDetail {
   merchant: number;
   mall: string;
@@ -51,6 +107,8 @@ export interface MerchantDetail {
   contract_start: string | null;
   grade: string | null;
   events: MerchantEvent[];
+  fee_history?: FeeHistory;
+  ratings?: RatingHistoryRow[];
 }
 
 /** What apply/submit/review/contract/status answer (at least). */
@@ -72,6 +130,20 @@ export interface SettleSummary {
   fee_issuer: string;
   fee_operator: string;
   payout: string;
+}
+
+/** What a catch-up settlement (`settle_range`) answers. */
+export interface SettleRangeReport {
+  /** First day of the range; null when there was nothing to settle at all. */
+  from: string | null;
+  to: string;
+  /** One summary per day handled, in order (days settled before come back `replayed`). */
+  days: SettleSummary[];
+  settled: number;
+  replayed: number;
+  /** Stopped between days: `days` are settled and stay settled; `next_day` on are not. */
+  cancelled: boolean;
+  next_day: string | null;
 }
 
 export interface SettlementFigures {
@@ -223,6 +295,27 @@ export function merchantSetStatus(merchant: number, to: StatusTarget, reason: st
 
 export function settle(date: string): Promise<SettleSummary> {
   return call<SettleSummary>('settle', { date });
+}
+
+/**
+ * Settles every unsettled business day from `from` through `to` (empty: the day after the last
+ * batch, yesterday), each day its own batch. `onProgress` gets (days done, days in all, stage) per
+ * day; `jobCancel(job)` (services/cards) stops it between days.
+ */
+export function settleRange(
+  from: string,
+  to: string,
+  job: string,
+  onProgress: (progress: JobProgress) => void,
+): Promise<SettleRangeReport> {
+  const channel = new Channel<JobProgress>();
+  channel.onmessage = onProgress;
+  return call<SettleRangeReport>('settle_range', { from: blankToNull(from), to: blankToNull(to), job, on_progress: channel });
+}
+
+/** The reconciliation of the latest custody statement; null when none was imported yet. */
+export function reserveLatest(): Promise<ReserveReport | null> {
+  return call<ReserveReport | null>('reserve_latest');
 }
 
 export function settlementShow(date: string): Promise<Settlement> {
@@ -398,4 +491,21 @@ export function merchantLabel(id: number, names: ReadonlyMap<number, string>): s
 /** The default statement file name of a merchant and day. */
 export function statementFileName(merchant: number, date: string, format: StatementFormat): string {
   return `statement-${merchant}-${date}.${format}`;
+}
+
+/** A job's progress as a whole percentage (0 before the first report or when there is no work). */
+export function progressPercent(progress: JobProgress | null): number {
+  if (progress === null || progress.total <= 0) return 0;
+  return Math.min(100, Math.floor((progress.done * 100) / progress.total));
+}
+
+/** How a catch-up run ended, for the message under its results. */
+export function rangeOutcome(report: SettleRangeReport): 'cancelled' | 'nothing' | 'done' {
+  if (report.cancelled) return 'cancelled';
+  return report.days.length === 0 ? 'nothing' : 'done';
+}
+
+/** The last day a catch-up run handled (the day to show the lines of), or null. */
+export function lastDay(report: SettleRangeReport): string | null {
+  return report.days.length === 0 ? null : (report.days[report.days.length - 1]?.date ?? null);
 }

@@ -51,7 +51,7 @@ export default function ClearingPage() {
           onChange={setTab}
           destroyOnHidden
           items={[
-            { key: 'settlement', label: t('clearing.tabs.settlement'), children: <SettlementTab date={date} canWrite={canWrite} names={names} /> },
+            { key: 'settlement', label: t('clearing.tabs.settlement'), children: <SettlementTab date={date} canWrite={canWrite} names={names} onShowDay={setDate} defaultTo={yesterday()} /> },
             { key: 'recon', label: t('clearing.tabs.recon'), children: <ReconciliationTab date={date} canWrite={canWrite} /> },
             { key: 'rating', label: t('clearing.tabs.rating'), children: <RatingTab month={month} canWrite={canWrite} names={names} /> },
           ]}

@@ -1,5 +1,6 @@
-// The first screen: today's money movements, what the card base holds, and which database the
-// console is looking at. Every figure is computed by the core (`overview`).
+// The first screen: today's money movements, what the card base holds, the reserve coverage (for
+// those who may read finance data) and which database the console is looking at. Every figure is
+// computed by the core (`overview`, `reserve_latest`).
 import { Card, Col, Descriptions, Row, Statistic, Table, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import type { Overview, Tally } from '../../bindings';
@@ -9,9 +10,11 @@ import RefusalAlert from '../../components/RefusalAlert';
 import { useCommand } from '../../hooks/useCommand';
 import { toLanguage } from '../../i18n';
 import { overview } from '../../services/overview';
+import { canReadFinance } from '../../access';
 import { useSessionState } from '../../session';
 import { formatCount } from '../../utils/format';
 import { STATUS_COLOR } from '../cards/components/labels';
+import ReserveCard from './components/ReserveCard';
 
 function TallyCard({ title, tally, loading, testId }: { title: string; tally?: Tally; loading: boolean; testId: string }) {
   const { t, i18n } = useTranslation();
@@ -37,7 +40,7 @@ export default function OverviewPage() {
   const { t, i18n } = useTranslation();
   const language = toLanguage(i18n.language);
   const { data, error, loading } = useCommand(overview, []);
-  const { status } = useSessionState();
+  const { status, session } = useSessionState();
   const db = status.state === 'ready' ? status.status.db : null;
 
   return (
@@ -47,6 +50,11 @@ export default function OverviewPage() {
       </PageTitle>
       <RefusalAlert error={error} testId="overview-error" />
       <Row gutter={[16, 16]}>
+        {canReadFinance(session?.role) && (
+          <Col xs={24}>
+            <ReserveCard />
+          </Col>
+        )}
         <Col xs={24} md={8}>
           <TallyCard title={t('overview.topUps')} tally={data?.top_ups} loading={loading} testId="overview-topups" />
         </Col>

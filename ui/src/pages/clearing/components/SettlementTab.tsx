@@ -1,5 +1,6 @@
-// A business day's settlement: run it (T+1; a re-run answers the stored batch), the per-merchant
-// lines with totals, statements to a file, and the bank's answer on each payout.
+// A business day's settlement: run it (T+1; a re-run answers the stored batch), catch up a range
+// of days with progress (CatchUpPanel), the per-merchant lines with totals, statements to a file,
+// and the bank's answer on each payout.
 import { useState } from 'react';
 import { App, Button, Empty, Form, Input, Modal, Select, Space, Table, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
@@ -20,12 +21,24 @@ import {
   type SettlementLine,
   type StatementFormat,
 } from '../../../services/clearing';
+import CatchUpPanel from './CatchUpPanel';
 import { NOT_FOUND_CODES } from './codes';
 
 const MONEY_COLUMNS = ['gross', 'refunds', 'fees', 'fee_issuer', 'fee_operator', 'net', 'carry_in', 'payout', 'carry_out'] as const;
 
-export default function SettlementTab({ date, canWrite, names }: { date: string; canWrite: boolean; names: ReadonlyMap<number, string> }) {
+interface Props {
+  date: string;
+  canWrite: boolean;
+  names: ReadonlyMap<number, string>;
+  /** Shows another day's lines (the page's date picker). */
+  onShowDay?: (date: string) => void;
+  /** The default end of a catch-up run (yesterday). */
+  defaultTo?: string;
+}
+
+export default function SettlementTab({ date, canWrite, names, onShowDay, defaultTo }: Props) {
   const { t } = useTranslation();
+  const [catchUp, setCatchUp] = useState(false);
   const { message, modal } = App.useApp();
   const [version, setVersion] = useState(0);
   const shown = useCommand<Settlement | null>(
@@ -75,12 +88,30 @@ export default function SettlementTab({ date, canWrite, names }: { date: string;
     <div data-testid="clearing-settlement">
       <Space style={{ marginBottom: 16 }}>
         {canWrite && (
-          <Button type="primary" loading={running.pending} onClick={() => void run()} data-testid="clearing-settle">
+          <Button type="primary" onClick={() => setCatchUp(true)} disabled={catchUp} data-testid="clearing-run">
             {t('clearing.settle.run')}
+          </Button>
+        )}
+        {canWrite && (
+          <Button loading={running.pending} onClick={() => void run()} data-testid="clearing-settle">
+            {t('clearing.catchUp.settleDay')}
           </Button>
         )}
         {s !== null && <Typography.Text type="secondary">{t('clearing.settle.batch', { batch: s.batch_id })}</Typography.Text>}
       </Space>
+      {canWrite && catchUp && (
+        <CatchUpPanel
+          defaultTo={defaultTo ?? date}
+          onClose={() => setCatchUp(false)}
+          onShowDay={(d) => (onShowDay === undefined || d === date ? setVersion((n) => n + 1) : onShowDay(d))}
+          onFinished={(last) => {
+            // The lines on screen may have just been settled: reload them, and show the last day
+            // the run handled (default: yesterday, the page's own default day).
+            setVersion((n) => n + 1);
+            if (last !== null && last !== date) onShowDay?.(last);
+          }}
+        />
+      )}
       <RefusalAlert error={running.error ?? shown.error ?? marking.error} testId="clearing-settle-error" />
       {s === null && !shown.loading ? (
         <Empty description={t('clearing.settle.none')} />

@@ -1,7 +1,9 @@
-// One merchant: contract, fee rate, credentials and every onboarding transition (merchant_show),
-// with the actions its status allows.
-import { Button, Descriptions, Drawer, Space, Table, Tag } from 'antd';
+// One merchant: contract, fee rate, credentials, every onboarding transition, its fee history
+// (contract rate changes, its category's rules, the rates really charged per month) and its
+// monthly ratings (merchant_show), with the actions its status allows.
+import { Button, Descriptions, Drawer, Empty, Space, Table, Tag } from 'antd';
 import { useTranslation } from 'react-i18next';
+import Money from '../../../components/Money';
 import RefusalAlert from '../../../components/RefusalAlert';
 import { useCommand } from '../../../hooks/useCommand';
 import {
@@ -12,8 +14,12 @@ import {
   merchantStatusColor,
   nextOnboardingStep,
   statusTargets,
+  type AppliedRate,
+  type CategoryFeeRule,
+  type ContractChange,
   type MerchantDetail,
   type MerchantEvent,
+  type RatingHistoryRow,
 } from '../../../services/clearing';
 import { formatDateTime } from '../../../utils/format';
 import type { MerchantAction } from './MerchantActionDialog';
@@ -113,9 +119,113 @@ export default function MerchantDrawer({ merchant, version, canAct, onClose, onA
                 { title: t('clearing.reason'), dataIndex: 'reason' },
               ]}
             />
+            <FeeHistorySection m={m} />
+            <RatingHistorySection rows={m.ratings ?? []} />
           </>
         )}
       </div>
     </Drawer>
+  );
+}
+
+function FeeHistorySection({ m }: { m: MerchantDetail }) {
+  const { t } = useTranslation();
+  const h = m.fee_history;
+  return (
+    <div data-testid="merchant-fee-history">
+      <h4 style={{ marginTop: 24 }}>{t('clearing.feeHistory.title')}</h4>
+      <p style={{ color: 'rgba(0,0,0,0.45)' }}>{t('clearing.feeHistory.precedence')}</p>
+      <h5>{t('clearing.feeHistory.contracts')}</h5>
+      <Table<ContractChange>
+        size="small"
+        rowKey={(c) => `${c.at}-${c.fee_bps ?? '-'}-${c.status}`}
+        dataSource={h?.contracts ?? []}
+        pagination={false}
+        data-testid="merchant-contracts"
+        locale={{ emptyText: <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('clearing.feeHistory.noContract')} /> }}
+        columns={[
+          { title: t('clearing.merchants.at'), dataIndex: 'at', render: (at: string) => formatDateTime(at) },
+          {
+            title: t('clearing.feeHistory.contractRate'),
+            dataIndex: 'fee_bps',
+            render: (b: number | null, c) => (
+              <span>
+                {b === null ? t('clearing.feeHistory.categoryRate') : formatBps(b)}
+                {!c.changed && b !== null ? ` (${t('clearing.feeHistory.unchanged')})` : ''}
+              </span>
+            ),
+          },
+          { title: t('clearing.merchants.contractStart'), dataIndex: 'start', render: (d: string | null) => d ?? '—' },
+          { title: t('clearing.merchants.actor'), dataIndex: 'actor' },
+        ]}
+      />
+      <h5 style={{ marginTop: 16 }}>{t('clearing.feeHistory.categoryRules', { category: t(`category.${m.category}`, { defaultValue: m.category }) })}</h5>
+      <Table<CategoryFeeRule>
+        size="small"
+        rowKey="rule"
+        dataSource={h?.category_rules ?? []}
+        pagination={false}
+        data-testid="merchant-category-rules"
+        columns={[
+          { title: t('clearing.feeHistory.kind'), dataIndex: 'kind', render: (k: string) => t(`clearing.feeHistory.kinds.${k}`, { defaultValue: k }) },
+          { title: t('clearing.merchants.feeRate'), dataIndex: 'bps', render: (b: number) => formatBps(b) },
+          {
+            title: t('clearing.feeHistory.days'),
+            key: 'days',
+            render: (_v, r) => (r.kind === 'base' ? t('clearing.feeHistory.fromThen') : `${r.from ?? '…'} – ${r.to ?? '…'}`),
+          },
+          { title: t('clearing.merchants.at'), dataIndex: 'at', render: (at: string) => formatDateTime(at) },
+          { title: t('clearing.merchants.actor'), dataIndex: 'by' },
+        ]}
+      />
+      <h5 style={{ marginTop: 16 }}>{t('clearing.feeHistory.applied')}</h5>
+      <Table<AppliedRate>
+        size="small"
+        rowKey={(a) => `${a.month}-${a.fee_bps}`}
+        dataSource={h?.applied ?? []}
+        pagination={(h?.applied.length ?? 0) > 12 ? { pageSize: 12 } : false}
+        data-testid="merchant-applied-rates"
+        columns={[
+          { title: t('clearing.month'), dataIndex: 'month' },
+          { title: t('clearing.merchants.feeRate'), dataIndex: 'fee_bps', render: (b: number) => formatBps(b) },
+          { title: t('clearing.feeHistory.purchases'), dataIndex: 'purchases', align: 'right' },
+          { title: t('clearing.settle.gross'), dataIndex: 'amount', align: 'right', render: (a: string) => <Money amount={a} /> },
+          { title: t('clearing.settle.fees'), dataIndex: 'fees', align: 'right', render: (a: string) => <Money amount={a} /> },
+        ]}
+      />
+    </div>
+  );
+}
+
+function RatingHistorySection({ rows }: { rows: RatingHistoryRow[] }) {
+  const { t } = useTranslation();
+  return (
+    <div data-testid="merchant-rating-history">
+      <h4 style={{ marginTop: 24 }}>{t('clearing.ratingHistory.title')}</h4>
+      <Table<RatingHistoryRow>
+        size="small"
+        rowKey="month"
+        dataSource={rows}
+        pagination={rows.length > 12 ? { pageSize: 12 } : false}
+        locale={{ emptyText: <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('clearing.ratingHistory.none')} /> }}
+        columns={[
+          { title: t('clearing.month'), dataIndex: 'month' },
+          { title: t('clearing.rating.score'), dataIndex: 'score', align: 'right' },
+          { title: t('clearing.merchants.grade'), dataIndex: 'grade', render: (g: string) => <Tag color={gradeColor(g)}>{g}</Tag> },
+          {
+            title: t('clearing.rating.lists'),
+            key: 'lists',
+            render: (_v, r) => (
+              <Space size={4}>
+                {r.watch && <Tag color="red">{t('clearing.rating.watch')}</Tag>}
+                {r.support && <Tag color="green">{t('clearing.rating.support')}</Tag>}
+              </Space>
+            ),
+          },
+          { title: t('clearing.ratingHistory.complaints'), dataIndex: 'complaints', align: 'right' },
+          { title: t('clearing.ratingHistory.disputes'), dataIndex: 'disputes', align: 'right' },
+        ]}
+      />
+    </div>
   );
 }

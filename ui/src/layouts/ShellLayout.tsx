@@ -1,9 +1,9 @@
 // The frame every page sits in, in the Ant Design Pro style operators know: a dark side menu with
 // the product's mark (only the screens the role may open), a header with the breadcrumb and the
 // global switches, the page in the content area. Alt+1..9 jumps to the n-th menu entry.
-import { useEffect, useState } from 'react';
+import { Suspense, useEffect, useState } from 'react';
 import { CreditCardFilled, FontSizeOutlined, MoonOutlined, SunOutlined } from '@ant-design/icons';
-import { Breadcrumb, Button, Layout, Menu, Space, Tooltip, theme } from 'antd';
+import { Breadcrumb, Button, Layout, Menu, Space, Spin, Tooltip, theme } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { allowedRoutes, menuLabelKey, resolveRoute } from '../access';
 import { PAGES } from '../pages';
@@ -93,7 +93,9 @@ export default function ShellLayout() {
           </Space>
         </Layout.Header>
         <Layout.Content style={{ margin: 24 }}>
-          <page.Component key={route} />
+          <Suspense fallback={<Spin data-testid="page-loading" />}>
+            <page.Component key={route} />
+          </Suspense>
         </Layout.Content>
       </Layout>
     </Layout>

@@ -255,3 +255,22 @@ async fn import_progress_and_cancel(db: &TestDb) {
 }
 
 both_backends!(category_forecast, category_scope_and_refusals, import_progress_and_cancel);
+
+async fn catalog_in_scope(db: &TestDb) {
+    let (a, b, c) = fixture(db).await;
+    let v = db.core.dashboard_catalog(&db.admin).await.unwrap();
+    assert_eq!(v["regions"], serde_json::json!(["east", "west"]));
+    assert_eq!(v["malls"].as_array().unwrap().len(), 2);
+    assert_eq!(v["categories"], serde_json::json!(["apparel", "dining"]));
+    let ids: Vec<i64> = v["merchants"].as_array().unwrap().iter().map(|m| m["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, vec![a, c, b]);
+    let mm = db.user_scoped("mm", Role::MerchantManager, vec![Scope::Merchant(b)]).await;
+    let v = db.core.dashboard_catalog(&mm).await.unwrap();
+    assert_eq!(v["malls"][0]["code"], "M2");
+    assert_eq!(v["merchants"].as_array().unwrap().len(), 1);
+    assert_eq!(v["categories"], serde_json::json!(["dining"]));
+    let op = db.user("op", Role::Operator).await;
+    assert_eq!(db.core.dashboard_catalog(&op).await.unwrap_err().code, "forbidden");
+}
+
+both_backends!(catalog_in_scope);

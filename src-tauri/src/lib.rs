@@ -79,6 +79,7 @@ pub fn run() {
             analytics::dashboard_chart,
             analytics::dashboard_export,
             analytics::forecast,
+            analytics::dashboard_catalog,
             analytics::forecast_chart,
             analytics::forecast_export,
             analytics::import_run,

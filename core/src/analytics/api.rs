@@ -192,6 +192,37 @@ impl Core {
             .collect())
     }
 
+    /// What the dashboards' filters and the forecast pick from: the regions, malls, merchants and
+    /// categories in the actor's view (the same scope the figures are computed over). The card
+    /// catalog (`mall list`) needs a card permission the regional and merchant managers do not
+    /// hold; this one needs what the dashboards need.
+    pub async fn dashboard_catalog(&self, actor: &Actor) -> Result<serde_json::Value> {
+        let v = super::metrics::view(self.db(), actor, &Default::default()).await?;
+        let rows: Vec<(i64, String, String, String)> =
+            sqlx::query_as("SELECT id, mall, name, category FROM merchants ORDER BY mall, name, id")
+                .fetch_all(&self.db().pool)
+                .await?;
+        let merchants: Vec<serde_json::Value> = rows
+            .into_iter()
+            .filter(|(id, mall, ..)| {
+                v.malls.iter().any(|m| &m.code == mall) && v.merchants.as_ref().is_none_or(|s| s.contains(id))
+            })
+            .map(|(id, mall, name, category)| serde_json::json!({"id": id, "mall": mall, "name": name, "category": category}))
+            .collect();
+        let mut regions: Vec<&str> = v.malls.iter().map(|m| m.region.as_str()).collect();
+        regions.sort_unstable();
+        regions.dedup();
+        let mut categories: Vec<&str> = merchants.iter().filter_map(|m| m["category"].as_str()).collect();
+        categories.sort_unstable();
+        categories.dedup();
+        let malls: Vec<serde_json::Value> = v
+            .malls
+            .iter()
+            .map(|m| serde_json::json!({"code": m.code, "name": m.name, "region": m.region, "city_tier": m.tier}))
+            .collect();
+        Ok(serde_json::json!({"regions": regions, "malls": malls, "merchants": merchants, "categories": categories}))
+    }
+
     /// `sync --from DIR`: imports every file of the folder whose name starts with a kind and
     /// that was not imported before, in name order. One bad file does not stop the others.
     pub async fn sync_dir(&self, actor: &Actor, dir: &Path) -> Result<serde_json::Value> {

@@ -102,6 +102,14 @@ pub async fn dashboard_export(
     Ok(charts::export(&kind, &v, &path)?)
 }
 
+/// The regions, malls, merchants and categories the dashboards' filters and the forecast offer:
+/// those in the user's view.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn dashboard_catalog(state: State<'_, AppState>) -> Result<Value, CommandError> {
+    let (core, actor) = state.signed_in().await?;
+    Ok(core.dashboard_catalog(&actor).await?)
+}
+
 /// What a forecast is of: a merchant, or a category (optionally in one mall). Empty strings
 /// are "not set", as in the dashboards' filter.
 fn subject(merchant: Option<i64>, category: Option<String>, mall: Option<String>) -> Result<Subject, CommandError> {

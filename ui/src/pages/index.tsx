@@ -4,6 +4,7 @@ import {
   AppstoreAddOutlined,
   AuditOutlined,
   BarChartOutlined,
+  CloudUploadOutlined,
   CreditCardOutlined,
   DashboardOutlined,
   IdcardOutlined,
@@ -16,6 +17,7 @@ import {
 } from '@ant-design/icons';
 import type { RouteKey } from '../access';
 import AnalyticsPage from './analytics';
+import ImportsPage from './analytics/imports';
 import BatchPage from './batch';
 import CardsPage from './cards';
 import CashierPage from './cashier';
@@ -45,5 +47,6 @@ export const PAGES: Record<RouteKey, PageDef> = {
   clearing: { icon: <AuditOutlined />, Component: ClearingPage },
   users: { icon: <TeamOutlined />, Component: UsersPage },
   analytics: { icon: <BarChartOutlined />, Component: AnalyticsPage },
+  imports: { icon: <CloudUploadOutlined />, Component: ImportsPage },
   settings: { icon: <SettingOutlined />, Component: SettingsPage },
 };

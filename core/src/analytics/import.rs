@@ -699,19 +699,9 @@ pub(crate) async fn write(b: &mut Batch<'_>, p: &Arc<Parsed>, actor: &Actor) -> 
     serde_json::to_value(out).map_err(Error::internal)
 }
 
-/// Multi-row INSERT in chunks under both backends' parameter limits.
-pub(crate) async fn insert_multi(
-    tx: &mut Transaction<'static, Any>,
-    backend: Backend,
-    table: &str,
-    cols: &str,
-    rows: Vec<Vec<V>>,
-) -> Result<()> {
-    insert_multi_with(tx, backend, table, cols, rows, None).await
-}
-
-/// [`insert_multi`] under a job control: smaller chunks, each reporting progress and each a
-/// point where a cancel stops (the transaction is then rolled back: nothing is written).
+/// Multi-row INSERT in chunks under both backends' parameter limits; under a job control, smaller
+/// chunks, each reporting progress and each a point where a cancel stops (the transaction is then
+/// rolled back: nothing is written).
 pub(crate) async fn insert_multi_with(
     tx: &mut Transaction<'static, Any>,
     backend: Backend,

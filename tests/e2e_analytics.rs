@@ -38,12 +38,15 @@ async fn seeded(dir: &TempDir) -> String {
         core.mall_add(&admin, r).await.expect("add a mall");
     }
     let mut ids = Vec::new();
-    for (mall, name, category) in [("M1", "A", Category::Dining), ("M2", "B", Category::Dining), ("M1", "C", Category::Apparel)] {
+    for (mall, name, category) in
+        [("M1", "A", Category::Dining), ("M2", "B", Category::Dining), ("M1", "C", Category::Apparel)]
+    {
         let r = MerchantAddRequest { mall: mall.into(), name: name.into(), category };
         ids.push(core.merchant_add(&admin, r).await.expect("add a merchant")["merchant"].as_i64().expect("id"));
     }
     let (a, b, c) = (ids[0], ids[1], ids[2]);
-    let mut csv = String::from("mall,merchant,channel,txn_id,time,amount,customer_id,member,checkout_seconds,returned\n");
+    let mut csv =
+        String::from("mall,merchant,channel,txn_id,time,amount,customer_id,member,checkout_seconds,returned\n");
     for i in 0..42 {
         // Jan 12..31, then Feb 1..22 (this crate has no date library).
         let day = if i < 20 { format!("2026-01-{:02}", 12 + i) } else { format!("2026-02-{:02}", i - 19) };
@@ -93,8 +96,11 @@ async fn dashboards_forecast_and_an_import() {
     let data = TempDir::new("onecard-e2e-ana");
     let db_url = seeded(&data).await;
     let footfall = data.path().join("footfall-e2e.csv");
-    std::fs::write(&footfall, "mall,date,hour,entries\nM1,2026-02-20,10,120\nM1,2026-02-20,11,80\nM2,2026-02-21,12,64\n")
-        .expect("write the footfall file");
+    std::fs::write(
+        &footfall,
+        "mall,date,hour,entries\nM1,2026-02-20,10,120\nM1,2026-02-20,11,80\nM2,2026-02-21,12,64\n",
+    )
+    .expect("write the footfall file");
     let app = ConsoleApp::launch(&drivers, &[("ONECARD_DB", db_url.into())]).await;
 
     step!(app, "ana-01-login", {

@@ -41,7 +41,8 @@ async fn fixture(db: &TestDb) -> (i64, i64, i64) {
     let b = merchant(db, "M2", "B", Category::Dining).await;
     let c = merchant(db, "M1", "C", Category::Apparel).await;
     let first = chrono::NaiveDate::from_ymd_opt(2026, 1, 12).unwrap();
-    let mut csv = String::from("mall,merchant,channel,txn_id,time,amount,customer_id,member,checkout_seconds,returned\n");
+    let mut csv =
+        String::from("mall,merchant,channel,txn_id,time,amount,customer_id,member,checkout_seconds,returned\n");
     for i in 0..42 {
         let day = first + chrono::Duration::days(i);
         let k = (i % 7) as usize;

@@ -246,7 +246,7 @@ fn forecast_chart<DB: DrawingBackend>(root: &DrawingArea<DB, plotters::coord::Sh
         .x_labels(n.min(60))
         .x_label_formatter(&|x| {
             let i = x.round() as usize;
-            if (x - i as f64).abs() < 0.01 && i % step == 0 {
+            if (x - i as f64).abs() < 0.01 && i.is_multiple_of(step) {
                 labels.get(i).cloned().unwrap_or_default()
             } else {
                 String::new()

@@ -206,10 +206,7 @@ impl Core {
                         format!("user {} has no access to merchant {merchant}", actor.user),
                     ));
                 }
-                (
-                    vec![merchant],
-                    json!({"merchant": merchant, "name": name, "mall": mall, "category": category}),
-                )
+                (vec![merchant], json!({"merchant": merchant, "name": name, "mall": mall, "category": category}))
             }
             Subject::Category(category, mall) => {
                 // The view refuses an unknown mall (`mall_not_found`) and one out of scope.

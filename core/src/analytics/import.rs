@@ -347,7 +347,7 @@ pub(crate) fn check(
     let mut card_payments = BTreeSet::new();
     for (i, rec) in it.enumerate() {
         let line = i as u64 + 2;
-        if let Some(c) = control.filter(|_| i % 1000 == 0) {
+        if let Some(c) = control.filter(|_| i.is_multiple_of(1000)) {
             // A cancel while checking stops here: nothing has been written yet.
             c.check()?;
             c.report(i as u64, total, "checking");

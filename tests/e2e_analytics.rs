@@ -119,8 +119,8 @@ async fn dashboards_forecast_and_an_import() {
 
     step!(app, "ana-03-mall-select", {
         // The mall filter is a select fed from the user's view, not free text.
-        app.click_css("[data-testid='dashboard-mall']").await?;
-        app.click_css(".ant-select-item-option[title='成都奥莱 (M2)']").await?;
+        app.click("dashboard-mall").await?;
+        app.click_css(".ant-select-item-option [data-value='M2']").await?;
         app.click("dashboard-apply").await?;
         wait_count(&app, "[data-testid='dashboard-chart'] svg").await?;
         app.wait_for_page_text(&["成都奥莱"]).await.map(drop)
@@ -129,8 +129,8 @@ async fn dashboards_forecast_and_an_import() {
     step!(app, "ana-04-forecast-category", {
         app.click("dashboard-tab-forecast").await?;
         app.click("forecast-by-category").await?;
-        app.click_css("[data-testid='forecast-category']").await?;
-        app.click_css(".ant-select-item-option[title='餐饮']").await?;
+        app.click("forecast-category").await?;
+        app.click_css(".ant-select-item-option [data-value='dining']").await?;
         app.click("forecast-run").await?;
         wait_count(&app, "[data-testid='forecast-chart'] svg").await?;
         app.wait_for_id_text("forecast-mape", "17.86%").await?;
@@ -140,7 +140,7 @@ async fn dashboards_forecast_and_an_import() {
 
     step!(app, "ana-05-import-footfall", {
         app.click("menu-imports").await?;
-        app.click_css("[data-testid='import-kind']").await?;
+        app.click("import-kind").await?;
         app.click("import-kind-footfall").await?;
         app.type_into("import-path", footfall.to_str().expect("utf-8 path")).await?;
         app.click("import-run").await?;

@@ -35,6 +35,12 @@ export function subjectOf(v: Partial<Values>): ForecastSubject | null {
   return v.merchant === undefined || v.merchant === null ? null : { merchant: v.merchant };
 }
 
+/** A mall as a select option: searchable by code and name, its label tagged for tests. */
+export function mallOption(m: DashboardCatalog['malls'][number]) {
+  const text = `${m.name} (${m.code})`;
+  return { value: m.code, search: text, label: <span data-value={m.code}>{text}</span> };
+}
+
 interface Shown {
   subject: ForecastSubject;
   weeks: number;
@@ -74,12 +80,16 @@ export default function ForecastPanel({ catalog }: { catalog: DashboardCatalog |
     if (out !== undefined) setWritten(t('analytics.exported', { path: out.path, rows: out.rows }));
   };
 
-  const merchants = (catalog?.merchants ?? []).map((m) => ({
-    value: m.id,
-    label: `${m.name} · ${m.mall} · ${t(`category.${m.category}`, { defaultValue: m.category })}`,
-  }));
-  const categories = (catalog?.categories ?? []).map((c) => ({ value: c, label: t(`category.${c}`, { defaultValue: c }) }));
-  const malls = (catalog?.malls ?? []).map((m) => ({ value: m.code, label: `${m.name} (${m.code})` }));
+  // Labels carry data-value (as the cashier's merchant picker) so tests pick by id, not by text.
+  const merchants = (catalog?.merchants ?? []).map((m) => {
+    const text = `${m.name} · ${m.mall} · ${t(`category.${m.category}`, { defaultValue: m.category })}`;
+    return { value: m.id, search: `${m.id} ${text}`, label: <span data-value={m.id}>{text}</span> };
+  });
+  const categories = (catalog?.categories ?? []).map((c) => {
+    const text = t(`category.${c}`, { defaultValue: c });
+    return { value: c, search: `${c} ${text}`, label: <span data-value={c}>{text}</span> };
+  });
+  const malls = (catalog?.malls ?? []).map(mallOption);
   const data = shown?.data;
   const rows = data
     ? [
@@ -111,7 +121,7 @@ export default function ForecastPanel({ catalog }: { catalog: DashboardCatalog |
             <Form.Item name="merchant" label={t('analytics.merchant')} rules={[{ required: true, message: t('analytics.forecast.pickMerchant') }]}>
               <Select
                 showSearch
-                optionFilterProp="label"
+                optionFilterProp="search"
                 options={merchants}
                 placeholder={t('analytics.forecast.pickMerchant')}
                 style={{ width: 280 }}
@@ -121,10 +131,10 @@ export default function ForecastPanel({ catalog }: { catalog: DashboardCatalog |
           ) : (
             <>
               <Form.Item name="category" label={t('analytics.category')} rules={[{ required: true, message: t('analytics.forecast.pickCategory') }]}>
-                <Select options={categories} placeholder={t('analytics.forecast.pickCategory')} style={{ width: 160 }} data-testid="forecast-category" />
+                <Select showSearch optionFilterProp="search" options={categories} placeholder={t('analytics.forecast.pickCategory')} style={{ width: 160 }} data-testid="forecast-category" />
               </Form.Item>
               <Form.Item name="mall" label={t('analytics.mall')}>
-                <Select allowClear options={malls} placeholder={t('analytics.allMalls')} style={{ width: 200 }} data-testid="forecast-mall" />
+                <Select allowClear showSearch optionFilterProp="search" options={malls} placeholder={t('analytics.allMalls')} style={{ width: 200 }} data-testid="forecast-mall" />
               </Form.Item>
             </>
           )}

@@ -27,7 +27,7 @@ import {
   type MerchantsDashboard,
   type RegionsDashboard,
 } from '../../services/analytics';
-import ForecastPanel from './forecast';
+import ForecastPanel, { mallOption } from './forecast';
 import { CardTypesTable, CompareTable, MerchantsTable, RegionsTable } from './tables';
 
 /** The tabs: the four dashboards, then the forecast (which has its own form). */
@@ -111,7 +111,12 @@ function Dashboards({ kind, catalog }: { kind: DashboardKind; catalog: Dashboard
               placeholder={t('analytics.allRegions')}
               data-testid="dashboard-region"
               style={{ width: 160 }}
-              options={(catalog?.regions ?? []).map((r) => ({ value: r, label: t(`analytics.regionNames.${r}`, { defaultValue: r }) }))}
+              showSearch
+              optionFilterProp="search"
+              options={(catalog?.regions ?? []).map((r) => {
+                const text = t(`analytics.regionNames.${r}`, { defaultValue: r });
+                return { value: r, search: `${r} ${text}`, label: <span data-value={r}>{text}</span> };
+              })}
               // A mall of another region would make the filter empty: clear it with the region.
               onChange={() => form.setFieldValue('mall', undefined)}
             />
@@ -120,11 +125,11 @@ function Dashboards({ kind, catalog }: { kind: DashboardKind; catalog: Dashboard
             <Select
               allowClear
               showSearch
-              optionFilterProp="label"
+              optionFilterProp="search"
               placeholder={t('analytics.allMalls')}
               data-testid="dashboard-mall"
               style={{ width: 200 }}
-              options={mallsOfRegion(catalog, region).map((m) => ({ value: m.code, label: `${m.name} (${m.code})` }))}
+              options={mallsOfRegion(catalog, region).map(mallOption)}
             />
           </Form.Item>
           <Form.Item>

@@ -2,7 +2,8 @@
 //! weeks of imported sales and stock counts (the hand-computed fixture of
 //! core/tests/analytics_forecast.rs), the administrator signs in, opens the dashboards (the
 //! core's chart, the period), narrows them to one mall through the mall select, opens the
-//! forecast tab and forecasts the dining category (chart, MAPE 17.86%, reorder 95.00), then
+//! forecast tab and forecasts the dining category (chart, MAPE 17.86%, and with the default 14
+//! lead days a reorder of 1,120 x 0.5 + 49.50 safety - 500.00 on hand = 669.50), then
 //! imports a small footfall CSV on the Imports screen and finds it in the list of imports.
 //! Screenshots of every step go to target/e2e-screenshots/.
 
@@ -134,7 +135,7 @@ async fn dashboards_forecast_and_an_import() {
         app.click("forecast-run").await?;
         wait_count(&app, "[data-testid='forecast-chart'] svg").await?;
         app.wait_for_id_text("forecast-mape", "17.86%").await?;
-        app.wait_for_id_text("forecast-reorder-amount", "95.00").await?;
+        app.wait_for_id_text("forecast-reorder-amount", "669.50").await?;
         app.wait_for_id_text("forecast-table", "1120.00").await.map(drop)
     });
 

@@ -199,6 +199,16 @@ describe('imports', () => {
     expect(shell.argsOf('job_cancel')).toEqual([{ job: sent?.job }]);
   });
 
+  it('says in the user language that a file cannot be read', async () => {
+    shell.handlers.import_list = () => [];
+    shell.refuse('import_run', 'invalid_file', 'cannot read /tmp/missing.csv: No such file or directory');
+    await renderAt('#/imports');
+    await type('import-path', '/tmp/missing.csv');
+    fireEvent.click(screen.getByTestId('import-run'));
+    expect((await screen.findByTestId('import-error')).textContent).toContain('cannot be read');
+    expect(screen.getByText(/No such file or directory/)).toBeTruthy();
+  });
+
   it('refuses a file that is neither CSV nor XLSX before asking the shell', async () => {
     shell.handlers.import_list = () => [];
     await renderAt('#/imports');

@@ -24,6 +24,12 @@ import {
 import { jobCancel } from '../../services/cards';
 import { newJobId } from '../../services/reference';
 
+/**
+ * Refusals of an import that the shared `errors` block does not translate: said here in the
+ * user's language, with the core's message (which names the file) underneath.
+ */
+const IMPORT_ERRORS: readonly string[] = ['invalid_file', 'invalid_kind'];
+
 interface Values {
   kind: ImportKind;
   path: string;
@@ -128,6 +134,17 @@ export default function ImportsPage() {
       </Card>
       {cancelled ? (
         <Alert type="info" showIcon style={{ marginBottom: 16 }} message={t('analytics.imports.cancelled')} data-testid="import-cancelled" />
+      ) : submit.error !== null && IMPORT_ERRORS.includes(submit.error.code) ? (
+        <Alert
+          type="error"
+          showIcon
+          role="alert"
+          style={{ marginBottom: 16 }}
+          message={<span data-testid="import-error">{t(`analytics.imports.errors.${submit.error.code}`)}</span>}
+          description={submit.error.message}
+          closable
+          onClose={submit.clearError}
+        />
       ) : (
         <RefusalAlert error={submit.error} testId="import-error" onClose={submit.clearError} />
       )}

@@ -44,7 +44,8 @@ const USAGE: &str = "usage: onecard [--db URL] [--json] [--as USER] <command>
   import sales|footfall|marketing|members|inventory FILE.csv|FILE.xlsx | sync --from DIR
   dashboard compare|card-types|merchants|regions [--from D] [--to D] [--region R] [--mall CODE] [--export FILE.xlsx|.csv]
   chart compare|card-types|merchants|regions --out FILE.svg|FILE.png [--from D] [--to D] [--region R] [--mall CODE]
-  forecast --merchant ID [--weeks N] [--lead-days N]
+  forecast --merchant ID | --category C [--mall CODE]  [--weeks N] [--lead-days N] [--chart FILE.svg|.png] [--export FILE.xlsx|.csv]
+  imports [--limit N]
   demo --seed N --scale small|medium|large (uses --db; creates a sandbox database)
   bench-dashboard [--runs N]
   card issue --type physical|virtual|cobrand [--holder-name N --id-number X --phone P] [--mall CODE]

@@ -34,6 +34,7 @@ pub(super) async fn run(cmd: &str, core: &Core, actor: &Actor, a: &mut Args) -> 
     Some(match cmd {
         "import" => import(core, actor, a).await,
         "sync" => sync(core, actor, a).await.map(|v| (v, 0)),
+        "imports" => imports(core, actor, a).await.map(|v| (v, 0)),
         "dashboard" => dashboard(core, actor, a).await.map(|v| (v, 0)),
         "chart" => chart(core, actor, a).await.map(|v| (v, 0)),
         "forecast" => forecast(core, actor, a).await.map(|v| (v, 0)),
@@ -55,6 +56,12 @@ async fn import(core: &Core, actor: &Actor, a: &mut Args) -> Result<(Value, i32)
         }
         Err(f) => Err(f.error),
     }
+}
+
+async fn imports(core: &Core, actor: &Actor, a: &mut Args) -> Result<Value> {
+    let limit = a.take("--limit").map(|s| int(&s, "--limit")).transpose()?.unwrap_or(100);
+    a.done()?;
+    Ok(json!({"imports": core.import_list(actor, limit).await?}))
 }
 
 async fn sync(core: &Core, actor: &Actor, a: &mut Args) -> Result<Value> {
@@ -86,11 +93,28 @@ async fn chart(core: &Core, actor: &Actor, a: &mut Args) -> Result<Value> {
 }
 
 async fn forecast(core: &Core, actor: &Actor, a: &mut Args) -> Result<Value> {
-    let merchant = int(&a.need("--merchant")?, "--merchant")?;
+    use crate::analytics::forecast::Subject;
+    let merchant = a.take("--merchant").map(|s| int(&s, "--merchant")).transpose()?;
+    let category = a.take("--category").map(|s| crate::types::Category::parse(&s)).transpose()?;
+    let mall = a.take("--mall");
     let weeks = a.take("--weeks").map(|s| int(&s, "--weeks")).transpose()?.unwrap_or(4);
     let lead = a.take("--lead-days").map(|s| int(&s, "--lead-days")).transpose()?.unwrap_or(14);
+    let chart = a.take("--chart");
+    let export = a.take("--export");
     a.done()?;
-    core.forecast(actor, merchant, weeks, lead).await
+    let subject = match (merchant, category) {
+        (Some(m), None) if mall.is_none() => Subject::Merchant(m),
+        (None, Some(c)) => Subject::Category(c, mall),
+        _ => return Err(usage("forecast needs --merchant ID, or --category C [--mall CODE]")),
+    };
+    let mut v = core.forecast_of(actor, &subject, weeks, lead).await?;
+    if let Some(path) = chart {
+        v["chart"] = crate::analytics::charts::draw("forecast", &v, std::path::Path::new(&path))?;
+    }
+    if let Some(path) = export {
+        v["exported"] = crate::analytics::charts::export("forecast", &v, std::path::Path::new(&path))?;
+    }
+    Ok(v)
 }
 
 async fn bench(core: &Core, actor: &Actor, a: &mut Args) -> Result<Value> {

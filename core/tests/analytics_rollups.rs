@@ -104,6 +104,21 @@ async fn demo_small_verifies(db: &TestDb) {
     assert!(r.ok, "{:?}", r.problems);
     let handle = onecard::db::Db::connect(&url).await.unwrap();
     assert_eq!(snapshot(&handle).await.unwrap(), recompute(&handle).await.unwrap());
+    // Real fees: every category has a base rate (30-80 bps, set through `fee-rule set`), every
+    // demo purchase stores the rate and fee the writer priced it at, a refund returns its share.
+    let q = |sql: &'static str| {
+        let pool = handle.pool.clone();
+        async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.unwrap() }
+    };
+    assert_eq!(q("SELECT COUNT(*) FROM fee_rules WHERE valid_from IS NULL").await, 13);
+    assert_eq!(q("SELECT COUNT(*) FROM payments WHERE fee_bps < 30 OR fee_bps > 80").await, 0);
+    assert_eq!(q("SELECT COUNT(*) FROM payments WHERE fee <> (amount * fee_bps + 5000) / 10000").await, 0);
+    assert_eq!(q("SELECT COUNT(*) FROM payments WHERE refunded = amount AND fee_refunded <> fee").await, 0);
+    assert!(q("SELECT COUNT(*) FROM payments WHERE refunded > 0").await > 0);
+    let s = core.settle(&admin, chrono::NaiveDate::from_ymd_opt(2025, 12, 20).unwrap()).await.unwrap();
+    assert!(s.fees.fen() > 0 && s.fee_issuer.fen() > 0 && s.fee_operator.fen() > 0, "{s:?}");
+    let r = core.verify(&admin).await.unwrap();
+    assert!(r.ok, "after settlement: {:?}", r.problems);
     // Computed metrics fall in DOMAIN.md's reference ranges.
     let c = core.dashboard(&admin, "compare", &Default::default()).await.unwrap();
     let num = |v: &serde_json::Value| v.as_str().unwrap().parse::<f64>().unwrap();

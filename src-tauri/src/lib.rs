@@ -91,6 +91,11 @@ pub fn run() {
             analytics::dashboard_chart,
             analytics::dashboard_export,
             analytics::forecast,
+            analytics::dashboard_catalog,
+            analytics::forecast_chart,
+            analytics::forecast_export,
+            analytics::import_run,
+            analytics::import_list,
         ])
         .run(tauri::generate_context!())
         .expect("the OneCard console could not start its window");

@@ -19,7 +19,7 @@ describe('access: role -> menu', () => {
   });
 
   it('gives the counter operator the counter, not user administration', () => {
-    expect(allowedRoutes(PERMISSIONS.operator, 'operator')).toEqual(['overview', 'cards', 'issue', 'batch', 'topup', 'cashier', 'members', 'settings']);
+    expect(allowedRoutes(PERMISSIONS.operator, 'operator')).toEqual(['overview', 'cards', 'issue', 'batch', 'topup', 'cashier', 'members', 'imports', 'settings']);
   });
 
   it('lets finance and auditors look, not move money', () => {
@@ -72,6 +72,16 @@ describe('access: dashboards by role', () => {
     expect(allowedRoutes(PERMISSIONS.merchant_manager, 'merchant_manager')).toContain('analytics');
     expect(allowedRoutes(PERMISSIONS.regional_manager, 'regional_manager')).toContain('analytics');
     expect(resolveRoute('analytics', PERMISSIONS.operator, 'operator')).toBe('overview');
+  });
+
+  it('opens Imports to the roles the core lets import: administrators and operators', () => {
+    for (const role of ['admin', 'operator'] as const) {
+      expect(canOpen('imports', PERMISSIONS[role], role), role).toBe(true);
+    }
+    for (const role of ['finance', 'regional_manager', 'merchant_manager', 'auditor'] as const) {
+      expect(canOpen('imports', PERMISSIONS[role], role), role).toBe(false);
+    }
+    expect(menuLabelKey('imports')).toBe('analytics.imports.menu');
   });
 
   it('labels the dashboards from their own locale block', () => {

@@ -15,6 +15,7 @@ export const ROUTES = [
   'clearing',
   'users',
   'analytics',
+  'imports',
   'settings',
 ] as const;
 
@@ -38,6 +39,12 @@ export function canReadFinance(role?: Role): boolean {
 }
 
 /**
+ * The roles that may import the malls' exports: administrators and operators (the core's
+ * analytics::require_write; operators import for their malls but do not read the dashboards).
+ */
+export const IMPORT_ROLES: readonly Role[] = ['admin', 'operator'];
+
+/**
  * What a route needs: a permission, a list of roles, or null = every signed-in user (preferences
  * must stay reachable).
  */
@@ -57,6 +64,7 @@ const REQUIRES: Record<RouteKey, Requirement> = {
   clearing: { roles: FINANCE_READ_ROLES },
   users: 'administer',
   analytics: { roles: DASHBOARD_ROLES },
+  imports: { roles: IMPORT_ROLES },
   settings: null,
 };
 
@@ -96,5 +104,7 @@ export function resolveRoute(requested: string, permissions: readonly Permission
  * top-level `analytics` key (one block per feature in the locale files), the older screens under `menu`.
  */
 export function menuLabelKey(route: RouteKey): string {
-  return route === 'analytics' ? 'analytics.menu' : `menu.${route}`;
+  if (route === 'analytics') return 'analytics.menu';
+  if (route === 'imports') return 'analytics.imports.menu';
+  return `menu.${route}`;
 }

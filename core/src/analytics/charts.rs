@@ -196,9 +196,94 @@ fn draw_on<DB: DrawingBackend>(root: DrawingArea<DB, plotters::coord::Shift>, wh
                 bars(area, &t, values, bands)?;
             }
         }
+        "forecast" => forecast_chart(&root, v)?,
         _ => return Err(Error::new("invalid_dashboard", format!("no chart {which:?}"))),
     }
     root.present().map_err(chart_err)?;
+    Ok(())
+}
+
+/// The forecast: weekly net sales of the history (blue) and the forecast weeks (orange) on one
+/// time axis, the method and the backtest error in the caption.
+fn forecast_chart<DB: DrawingBackend>(root: &DrawingArea<DB, plotters::coord::Shift>, v: &Value) -> Result<()> {
+    let weeks = |k: &str| -> Vec<(String, f64)> {
+        v[k].as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|w| (w["week_start"].as_str().unwrap_or("").to_string(), num(&w["sales"]).unwrap_or(0.0)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (history, forecast) = (weeks("history"), weeks("forecast"));
+    let labels: Vec<String> = history.iter().chain(&forecast).map(|(d, _)| d.clone()).collect();
+    let n = labels.len().max(2);
+    let top = history.iter().chain(&forecast).fold(0.0f64, |a, (_, y)| a.max(*y)) * 1.15;
+    let top = if top > 0.0 { top } else { 1.0 };
+    let subject = match v["merchant"].as_i64() {
+        Some(m) => format!("商户 merchant {m} {}", v["name"].as_str().unwrap_or("")),
+        None => format!(
+            "品类 category {}{}",
+            v["category"].as_str().unwrap_or(""),
+            v["mall"].as_str().map(|m| format!(" @ {m}")).unwrap_or_default()
+        ),
+    };
+    let caption = format!(
+        "销售预测 sales forecast · {subject} · {} · MAPE {}",
+        v["method"].as_str().unwrap_or(""),
+        v["backtest_mape"].as_str().unwrap_or("-")
+    );
+    let mut chart = ChartBuilder::on(root)
+        .caption(caption, ("sans-serif", 22))
+        .margin(16)
+        .x_label_area_size(40)
+        .y_label_area_size(80)
+        .build_cartesian_2d(0f64..(n - 1) as f64, 0f64..top)
+        .map_err(chart_err)?;
+    let step = (n / 8).max(1);
+    chart
+        .configure_mesh()
+        .x_labels(n.min(60))
+        .x_label_formatter(&|x| {
+            let i = x.round() as usize;
+            if (x - i as f64).abs() < 0.01 && i.is_multiple_of(step) {
+                labels.get(i).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .y_desc("元 CNY / 周 week")
+        .label_style(("sans-serif", 13))
+        .draw()
+        .map_err(chart_err)?;
+    let h: Vec<(f64, f64)> = history.iter().enumerate().map(|(i, (_, y))| (i as f64, *y)).collect();
+    chart
+        .draw_series(LineSeries::new(h.clone(), COLORS[1].stroke_width(2)))
+        .map_err(chart_err)?
+        .label("历史 history")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], COLORS[1].stroke_width(2)));
+    // The forecast line starts at the last history week so the two read as one series.
+    let f: Vec<(f64, f64)> = h
+        .last()
+        .copied()
+        .into_iter()
+        .chain(forecast.iter().enumerate().map(|(i, (_, y))| ((history.len() + i) as f64, *y)))
+        .collect();
+    chart
+        .draw_series(LineSeries::new(f.clone(), COLORS[2].stroke_width(3)))
+        .map_err(chart_err)?
+        .label("预测 forecast")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], COLORS[2].stroke_width(3)));
+    chart
+        .draw_series(f.iter().skip(usize::from(!h.is_empty())).map(|p| Circle::new(*p, 4, COLORS[2].filled())))
+        .map_err(chart_err)?;
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.3))
+        .label_font(("sans-serif", 14))
+        .draw()
+        .map_err(chart_err)?;
     Ok(())
 }
 
@@ -320,6 +405,15 @@ pub fn table(which: &str, v: &Value) -> Result<Table> {
                             ]);
                         }
                     }
+                }
+            }
+        }
+        "forecast" => {
+            // The weekly table the screen shows: history then forecast, one row a week.
+            t.headers = ["series", "week_start", "sales"].map(String::from).to_vec();
+            for series in ["history", "forecast"] {
+                for w in v[series].as_array().cloned().unwrap_or_default() {
+                    t.rows.push(vec![Cell::Text(series.into()), text(&w["week_start"]), text(&w["sales"])]);
                 }
             }
         }

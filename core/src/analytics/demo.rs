@@ -166,6 +166,10 @@ pub(crate) async fn write_ledger(b: &mut Batch<'_>, c: &LedgerChunk, actor: &Act
                 if b.balance(cs.account_id) < *amount {
                     return Err(Error::internal("demo purchase would overdraw a card"));
                 }
+                // The rate in force, as a real payment stores it (the base rate of the
+                // merchant's category, set above through `fee-rule set`).
+                let fee_bps = b.fee_bps_for(*merchant, &m).await?;
+                let fee = crate::clearing::fee_of(*amount, fee_bps);
                 let pid = b.next_id("payment")?;
                 let r = format!("demo-pay-{pid}");
                 let e = b.add_entry(
@@ -185,12 +189,12 @@ pub(crate) async fn write_ledger(b: &mut Batch<'_>, c: &LedgerChunk, actor: &Act
                         amount: *amount,
                         refunded: 0,
                         entry_id: e,
-                        fee: 0,
+                        fee,
                         fee_refunded: 0,
                     },
                     medium.as_str(),
                     *checkout,
-                    0,
+                    fee_bps,
                 );
                 b.add_activity(&cs, "purchase", -amount, Some(e), actor, &format!("merchant {merchant}"));
                 pids.insert(i, (pid, *card, *merchant));
@@ -206,6 +210,11 @@ pub(crate) async fn write_ledger(b: &mut Batch<'_>, c: &LedgerChunk, actor: &Act
                 if b.balance(cs.account_id) + amount > cap {
                     return Err(Error::internal("demo refund above the cap"));
                 }
+                // The refund returns its share of the purchase's fee (all of it for a full refund).
+                let fee_back = b
+                    .payments
+                    .get(&pid)
+                    .map_or(0, |p| crate::clearing::refund_fee(p.amount, p.fee, p.refunded, p.fee_refunded, *amount));
                 let rid = b.next_id("payment")?;
                 let r = format!("demo-refund-{rid}");
                 let e = b.add_entry(
@@ -217,8 +226,9 @@ pub(crate) async fn write_ledger(b: &mut Batch<'_>, c: &LedgerChunk, actor: &Act
                     vec![(m.account_id, *amount), (cs.account_id, -amount)],
                     Some((pid, *amount)),
                 )?;
-                b.push("refunds", vec![V::I(rid), V::I(pid), V::I(*amount), V::I(e), V::I(*at), V::I(0)]);
-                b.add_refunded(pid, *amount, 0);
+                b.set_entry_fee(e, fee_back);
+                b.push("refunds", vec![V::I(rid), V::I(pid), V::I(*amount), V::I(e), V::I(*at), V::I(fee_back)]);
+                b.add_refunded(pid, *amount, fee_back);
                 b.add_activity(&cs, "refund", *amount, Some(e), actor, &format!("payment {pid}"));
                 refunds += 1;
             }
@@ -343,6 +353,25 @@ fn card_profile(t: CardType) -> (&'static [Category], (i64, i64), (u32, u32), Me
     }
 }
 
+/// The demo's base fee rate of each category in basis points (the clearing center's `fee-rule set
+/// --category C --bps N`): low for everyday dining and transit, higher for fashion and
+/// cosmetics, so settlement in the demo shows real fees rather than zeros.
+pub const DEMO_FEE_BPS: &[(Category, i64)] = &[
+    (Category::Apparel, 60),
+    (Category::Bags, 60),
+    (Category::Cosmetics, 80),
+    (Category::Sports, 55),
+    (Category::Dining, 30),
+    (Category::Kids, 45),
+    (Category::Jewellery, 50),
+    (Category::Appliances, 40),
+    (Category::Home, 45),
+    (Category::Specialty, 50),
+    (Category::Tourism, 35),
+    (Category::Transit, 30),
+    (Category::Other, 50),
+];
+
 fn at(day: NaiveDate, hour: u32, minute: u32) -> i64 {
     crate::clock::day_start_micros(day) + i64::from(hour) * 3_600_000_000 + i64::from(minute) * 60_000_000
 }
@@ -393,6 +422,12 @@ pub async fn run_with(url: &str, seed: u64, scale: Scale, key_file: Option<std::
         return Err(Error::new("not_empty", "the demo needs an empty database; this one already has malls"));
     }
     let admin = core.actor("admin").await?;
+    // Base fee rates through the clearing center's own path (`fee-rule set`), before any
+    // purchase: the writer then prices every demo purchase with them, as in production.
+    for (category, bps) in DEMO_FEE_BPS {
+        let op = crate::clearing::ClearingOp::FeeRule { category: *category, bps: *bps, from: None, to: None };
+        core.clearing_op(&admin, op).await?;
+    }
     let mut rng = StdRng::seed_from_u64(seed);
     let adoption = NaiveDate::from_ymd_opt(2025, if scale == Scale::Small { 7 } else { 1 }, 1).unwrap_or(start);
     let all_days: Vec<NaiveDate> = start.iter_days().take_while(|d| *d <= end).collect();

@@ -14,7 +14,7 @@ use sqlx::{Any, Transaction};
 use super::rollup::{Deltas, K};
 use crate::auth::Actor;
 use crate::db::{values_clause, Backend};
-use crate::engine::{Batch, V};
+use crate::engine::{Batch, JobControl, V};
 use crate::error::{Error, Result};
 use crate::money::Money;
 
@@ -312,7 +312,9 @@ pub(crate) fn check(
     bytes: &[u8],
     cells: Vec<Vec<String>>,
     refs: &Refs,
+    control: Option<&JobControl>,
 ) -> Result<Parsed, ImportFailure> {
+    let total = cells.len().saturating_sub(1) as u64;
     let mut bad = Vec::new();
     let mut it = cells.into_iter();
     let header: Vec<String> = it.next().unwrap_or_default().into_iter().map(|h| h.trim().to_string()).collect();
@@ -345,6 +347,11 @@ pub(crate) fn check(
     let mut card_payments = BTreeSet::new();
     for (i, rec) in it.enumerate() {
         let line = i as u64 + 2;
+        if let Some(c) = control.filter(|_| i.is_multiple_of(1000)) {
+            // A cancel while checking stops here: nothing has been written yet.
+            c.check()?;
+            c.report(i as u64, total, "checking");
+        }
         let mut r = RowCheck { line, rec: &rec, idx: &idx, bad: &mut bad, ok: true };
         match &mut rows {
             Rows::Sales(v) => {
@@ -671,7 +678,8 @@ pub(crate) async fn write(b: &mut Batch<'_>, p: &Arc<Parsed>, actor: &Actor) -> 
         }
     };
     let n = rows.len() as u64;
-    insert_multi(&mut b.tx, backend, table, cols, rows).await?;
+    let control = b.control.clone();
+    insert_multi_with(&mut b.tx, backend, table, cols, rows, control.as_ref()).await?;
     d.write(&mut b.tx, backend).await?;
     sqlx::query(
         "INSERT INTO imports (id, kind, file_name, content_hash, row_count, actor, imported_at) \
@@ -691,16 +699,25 @@ pub(crate) async fn write(b: &mut Batch<'_>, p: &Arc<Parsed>, actor: &Actor) -> 
     serde_json::to_value(out).map_err(Error::internal)
 }
 
-/// Multi-row INSERT in chunks under both backends' parameter limits.
-pub(crate) async fn insert_multi(
+/// Multi-row INSERT in chunks under both backends' parameter limits; under a job control, smaller
+/// chunks, each reporting progress and each a point where a cancel stops (the transaction is then
+/// rolled back: nothing is written).
+pub(crate) async fn insert_multi_with(
     tx: &mut Transaction<'static, Any>,
     backend: Backend,
     table: &str,
     cols: &str,
     rows: Vec<Vec<V>>,
+    control: Option<&JobControl>,
 ) -> Result<()> {
     let ncols = cols.split(',').count();
-    for chunk in rows.chunks((30_000 / ncols).max(1)) {
+    let total = rows.len() as u64;
+    let per = if control.is_some() { 4_000 / ncols } else { 30_000 / ncols }.max(1);
+    for (i, chunk) in rows.chunks(per).enumerate() {
+        if let Some(c) = control {
+            c.check()?;
+            c.report((i * per) as u64, total, "writing");
+        }
         let sql = format!("INSERT INTO {table} ({cols}) VALUES {}", values_clause(backend, chunk.len(), ncols, 1));
         let mut q = sqlx::query(&sql);
         for row in chunk {

@@ -78,8 +78,8 @@ pub enum AnalyticsOp {
         /// First day in that mode.
         since: NaiveDate,
     },
-    /// One parsed, validated file.
-    Import(Arc<import::Parsed>),
+    /// One parsed, validated file, with the console's progress and cancel hooks when it has them.
+    Import(Arc<import::Parsed>, Option<crate::engine::JobControl>),
     /// A chunk of demo card activity (top-ups, purchases, refunds) written as real entries.
     DemoLedger(Arc<demo::LedgerChunk>),
 }
@@ -106,7 +106,15 @@ impl AnalyticsOp {
 pub(crate) async fn apply(b: &mut Batch<'_>, op: &AnalyticsOp, actor: &Actor) -> Result<serde_json::Value> {
     match op {
         AnalyticsOp::SetMode { mall, mode, since } => modes::set_mode(b, mall, *mode, *since, actor).await,
-        AnalyticsOp::Import(p) => import::write(b, p, actor).await,
+        AnalyticsOp::Import(p, ctl) => {
+            if let Some(c) = ctl {
+                c.check()?;
+                // The flush checks it once more right before the commit: a cancel that arrives
+                // while the rows are written still rolls everything back.
+                b.control = Some(c.clone());
+            }
+            import::write(b, p, actor).await
+        }
         AnalyticsOp::DemoLedger(c) => demo::write_ledger(b, c, actor).await,
     }
 }

@@ -4,6 +4,7 @@ import {
   AppstoreAddOutlined,
   AuditOutlined,
   BarChartOutlined,
+  CloudUploadOutlined,
   CreditCardOutlined,
   DashboardOutlined,
   IdcardOutlined,
@@ -18,6 +19,7 @@ import type { RouteKey } from '../access';
 // Each page is its own chunk, loaded when first opened: the sign-in screen, which every start
 // shows, then parses and runs only the shell's code (cold start, BENCHMARKS.md).
 const AnalyticsPage = lazy(() => import('./analytics'));
+const ImportsPage = lazy(() => import('./analytics/imports'));
 const BatchPage = lazy(() => import('./batch'));
 const CardsPage = lazy(() => import('./cards'));
 const CashierPage = lazy(() => import('./cashier'));
@@ -47,5 +49,6 @@ export const PAGES: Record<RouteKey, PageDef> = {
   clearing: { icon: <AuditOutlined />, Component: ClearingPage },
   users: { icon: <TeamOutlined />, Component: UsersPage },
   analytics: { icon: <BarChartOutlined />, Component: AnalyticsPage },
+  imports: { icon: <CloudUploadOutlined />, Component: ImportsPage },
   settings: { icon: <SettingOutlined />, Component: SettingsPage },
 };

@@ -6,6 +6,9 @@ const invoke = vi.fn();
 
 vi.mock('@tauri-apps/api/core', () => ({
   invoke: (...args: unknown[]) => invoke(...args),
+  Channel: class {
+    onmessage: (m: unknown) => void = () => undefined;
+  },
 }));
 
 const analytics = await import('./analytics');
@@ -35,7 +38,20 @@ describe('analytics commands', () => {
       'dashboard_export',
       { kind: 'merchants', ...none, format: 'xlsx', path: '/tmp/m.xlsx' },
     ],
-    [() => analytics.forecast(7, 4), 'forecast', { merchant: 7, weeks: 4, lead_days: null }],
+    [() => analytics.forecast({ merchant: 7 }, 4), 'forecast', { merchant: 7, category: null, mall: null, weeks: 4, lead_days: null }],
+    [
+      () => analytics.forecast({ category: 'dining', mall: ' SH01 ' }, 8, 21),
+      'forecast',
+      { merchant: null, category: 'dining', mall: 'SH01', weeks: 8, lead_days: 21 },
+    ],
+    [() => analytics.forecastChart({ category: 'kids', mall: '' }, 4), 'forecast_chart', { merchant: null, category: 'kids', mall: null, weeks: 4, lead_days: null }],
+    [
+      () => analytics.forecastExport({ merchant: 3 }, 4, 'xlsx', '/tmp/f.xlsx'),
+      'forecast_export',
+      { merchant: 3, category: null, mall: null, weeks: 4, lead_days: null, format: 'xlsx', path: '/tmp/f.xlsx' },
+    ],
+    [() => analytics.dashboardCatalog(), 'dashboard_catalog', undefined],
+    [() => analytics.importList(), 'import_list', { limit: 100 }],
   ])('%#: sends %s', async (run, command, args) => {
     await run();
     expect(lastCall()).toEqual([command, args]);
@@ -49,6 +65,55 @@ describe('analytics commands', () => {
   it('rejects with the core refusal code (operators may not read dashboards)', async () => {
     invoke.mockRejectedValue({ code: 'forbidden', message: 'user op (role operator) may not read the dashboards' });
     await expect(analytics.dashboard('compare', {})).rejects.toMatchObject({ code: 'forbidden' });
+  });
+});
+
+describe('imports', () => {
+  it('sends the kind, the trimmed path, the job and a progress channel', async () => {
+    const seen: unknown[] = [];
+    await analytics.importRun('sales', ' /srv/sales-1.csv ', 'job-1', (p) => seen.push(p));
+    const [command, args] = lastCall() as [string, { kind: string; path: string; job: string; on_progress: { onmessage: (p: unknown) => void } }];
+    expect(command).toBe('import_run');
+    expect(args).toMatchObject({ kind: 'sales', path: '/srv/sales-1.csv', job: 'job-1' });
+    args.on_progress.onmessage({ done: 1, total: 2, stage: 'checking' });
+    expect(seen).toEqual([{ done: 1, total: 2, stage: 'checking' }]);
+  });
+
+  it.each([
+    [null, 0],
+    [{ done: 0, total: 100, stage: 'reading' }, 0],
+    [{ done: 100, total: 100, stage: 'reading' }, 10],
+    [{ done: 500, total: 1000, stage: 'checking' }, 30],
+    [{ done: 0, total: 1000, stage: 'writing' }, 50],
+    [{ done: 1000, total: 1000, stage: 'writing' }, 99],
+    [{ done: 0, total: 0, stage: 'committed' }, 100],
+    [{ done: 1, total: 1, stage: 'queued' }, 0],
+  ])('progress %j -> %d%%', (p, percent) => {
+    expect(analytics.importPercent(p)).toBe(percent);
+  });
+
+  it('imports only CSV and XLSX files', () => {
+    expect(analytics.importableFile('/srv/sales.csv')).toBe(true);
+    expect(analytics.importableFile(' C:\\data\\Sales.XLSX ')).toBe(true);
+    expect(analytics.importableFile('/srv/sales.txt')).toBe(false);
+    expect(analytics.importableFile('/srv/csv')).toBe(false);
+  });
+});
+
+describe('dashboard catalog', () => {
+  const catalog = {
+    regions: ['east', 'west'],
+    malls: [
+      { code: 'SH01', name: 'SH', region: 'east', city_tier: 1 },
+      { code: 'CD01', name: 'CD', region: 'west', city_tier: 2 },
+    ],
+    merchants: [],
+    categories: [],
+  };
+  it('offers the malls of the chosen region, or all', () => {
+    expect(analytics.mallsOfRegion(catalog, 'west').map((m) => m.code)).toEqual(['CD01']);
+    expect(analytics.mallsOfRegion(catalog, undefined).map((m) => m.code)).toEqual(['SH01', 'CD01']);
+    expect(analytics.mallsOfRegion(undefined, 'east')).toEqual([]);
   });
 });
 

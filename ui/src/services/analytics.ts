@@ -2,7 +2,8 @@
 // prints it, so the shapes are typed here by hand (no ts-rs types on the Rust side). Figures arrive
 // as decimal strings (money "1234.56", ratios "0.4500") or integers, null when undefined for the
 // period; formatting below never does arithmetic on money.
-import type { Exported } from '../bindings';
+import { Channel } from '@tauri-apps/api/core';
+import type { Exported, JobProgress } from '../bindings';
 import { call } from './ipc';
 
 export const DASHBOARDS = ['compare', 'card-types', 'merchants', 'regions'] as const;
@@ -135,8 +136,155 @@ export function dashboardExport(
   return call<Exported>('dashboard_export', { ...filterArgs(kind, filter), format, path });
 }
 
-export function forecast(merchant: number, weeks: number): Promise<Record<string, unknown>> {
-  return call<Record<string, unknown>>('forecast', { merchant, weeks, lead_days: null });
+/** What the filters and the forecast pick from: the user's view (the core's `dashboard_catalog`). */
+export interface DashboardCatalog {
+  regions: string[];
+  malls: { code: string; name: string; region: string; city_tier: number }[];
+  merchants: { id: number; mall: string; name: string; category: string }[];
+  categories: string[];
+}
+
+export function dashboardCatalog(): Promise<DashboardCatalog> {
+  return call<DashboardCatalog>('dashboard_catalog');
+}
+
+/** The malls a mall select offers: those of the chosen region, or all of them. */
+export function mallsOfRegion(catalog: DashboardCatalog | undefined, region: string | undefined): DashboardCatalog['malls'] {
+  const malls = catalog?.malls ?? [];
+  return region === undefined || region === '' ? malls : malls.filter((m) => m.region === region);
+}
+
+/** What a forecast is of: one merchant, or a category (optionally in one mall). */
+export type ForecastSubject = { merchant: number } | { category: string; mall?: string };
+
+export interface ForecastWeek {
+  week_start: string;
+  sales: string;
+}
+
+export interface Reorder {
+  lead_days: number;
+  cost_ratio: string;
+  demand_at_cost: string;
+  safety_stock: string;
+  stock_on_hand: string;
+  reorder_at_cost: string;
+  merchants_counted?: number[];
+  merchants_without_inventory?: number[];
+}
+
+/** `onecard forecast --json`: the same object for a merchant and for a category. */
+export interface Forecast {
+  merchant: number | null;
+  name?: string;
+  mall: string | null;
+  category: string;
+  merchants?: number[];
+  method: 'holt_winters_additive' | 'seasonal_naive_drift';
+  weeks: number;
+  history_days: number;
+  history_from: string | null;
+  history_to: string | null;
+  history: ForecastWeek[];
+  forecast: ForecastWeek[];
+  backtest_mape: string | null;
+  reorder: Reorder | null;
+  reorder_reason: 'no_merchants' | 'no_inventory' | null;
+}
+
+/** The command arguments of a forecast, unset parts sent as null. */
+export function forecastArgs(subject: ForecastSubject, weeks: number, leadDays?: number): Record<string, string | number | null> {
+  const base = { weeks, lead_days: leadDays ?? null };
+  if ('merchant' in subject) return { ...base, merchant: subject.merchant, category: null, mall: null };
+  const mall = subject.mall === undefined || subject.mall.trim() === '' ? null : subject.mall.trim();
+  return { ...base, merchant: null, category: subject.category, mall };
+}
+
+export function forecast(subject: ForecastSubject, weeks: number, leadDays?: number): Promise<Forecast> {
+  return call<Forecast>('forecast', forecastArgs(subject, weeks, leadDays));
+}
+
+/** The forecast's chart as SVG text, drawn by the core (`onecard forecast --chart`). */
+export function forecastChart(subject: ForecastSubject, weeks: number, leadDays?: number): Promise<string> {
+  return call<string>('forecast_chart', forecastArgs(subject, weeks, leadDays));
+}
+
+export function forecastExport(
+  subject: ForecastSubject,
+  weeks: number,
+  format: ExportFileFormat,
+  path: string,
+  leadDays?: number,
+): Promise<Exported> {
+  return call<Exported>('forecast_export', { ...forecastArgs(subject, weeks, leadDays), format, path });
+}
+
+/** The kinds `onecard import KIND FILE` takes (README "Import formats"). */
+export const IMPORT_KINDS = ['sales', 'footfall', 'marketing', 'members', 'inventory'] as const;
+export type ImportKind = (typeof IMPORT_KINDS)[number];
+
+export interface Imported {
+  import_id: number;
+  kind: ImportKind;
+  file: string;
+  rows: number;
+  card_rows: number;
+}
+
+export interface BadRow {
+  line: number;
+  column: string;
+  reason: string;
+}
+
+/** What an import answers: written, or refused with every bad row (nothing written). */
+export type ImportOutcome = { imported: Imported } | { error: { code: string; message: string; rows: BadRow[] } };
+
+/** A row of the `imports` table. */
+export interface ImportRecord {
+  import_id: number;
+  kind: string;
+  file: string;
+  rows: number;
+  actor: string;
+  imported_at: string;
+}
+
+/** Runs an import, reporting its stages on `onProgress`; `jobCancel(job)` stops it before it commits. */
+export function importRun(kind: ImportKind, path: string, job: string, onProgress: (progress: JobProgress) => void): Promise<ImportOutcome> {
+  const channel = new Channel<JobProgress>();
+  channel.onmessage = onProgress;
+  return call<ImportOutcome>('import_run', { kind, path: path.trim(), job, on_progress: channel });
+}
+
+export function importList(limit = 100): Promise<ImportRecord[]> {
+  return call<ImportRecord[]>('import_list', { limit });
+}
+
+/**
+ * The percentage a progress bar shows: reading and checking fill the first half, writing the
+ * second, committed is 100; counts within a stage move the bar along.
+ */
+export function importPercent(progress: JobProgress | null): number {
+  if (progress === null) return 0;
+  const within = progress.total === 0 ? 1 : Math.min(1, progress.done / progress.total);
+  switch (progress.stage) {
+    case 'reading':
+      return Math.floor(within * 10);
+    case 'checking':
+      return 10 + Math.floor(within * 40);
+    case 'writing':
+      return 50 + Math.floor(within * 49);
+    case 'committed':
+      return 100;
+    default:
+      return 0;
+  }
+}
+
+/** A file name's extension decides CSV or XLSX in the core; anything else cannot be imported. */
+export function importableFile(path: string): boolean {
+  return /\.(csv|xlsx)$/i.test(path.trim());
 }
 
 /** Path with the format's extension (the shell enforces it too; shown so the user sees it). */

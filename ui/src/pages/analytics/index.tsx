@@ -3,7 +3,7 @@
 // chart (the same SVG as `onecard chart`) and writes the exports; operators never get here (the
 // menu hides it and the core refuses them).
 import { useState } from 'react';
-import { Button, Card, Flex, Form, Input, Space, Spin, Tabs, Typography } from 'antd';
+import { Button, Card, Flex, Form, Input, Select, Space, Spin, Tabs, Typography } from 'antd';
 import { DownloadOutlined, ReloadOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import PageTitle from '../../components/PageTitle';
@@ -13,18 +13,25 @@ import { toLanguage } from '../../i18n';
 import {
   DASHBOARDS,
   dashboard,
+  dashboardCatalog,
+  mallsOfRegion,
   dashboardChart,
   dashboardExport,
   withExtension,
   type CardTypesDashboard,
   type CompareDashboard,
+  type DashboardCatalog,
   type DashboardFilter,
   type DashboardKind,
   type ExportFileFormat,
   type MerchantsDashboard,
   type RegionsDashboard,
 } from '../../services/analytics';
+import ForecastPanel, { mallOption } from './forecast';
 import { CardTypesTable, CompareTable, MerchantsTable, RegionsTable } from './tables';
+
+/** The tabs: the four dashboards, then the forecast (which has its own form). */
+type TabKey = DashboardKind | 'forecast';
 
 function Figures({ kind, data, language }: { kind: DashboardKind; data: unknown; language: string }) {
   switch (kind) {
@@ -40,10 +47,32 @@ function Figures({ kind, data, language }: { kind: DashboardKind; data: unknown;
 }
 
 export default function AnalyticsPage() {
+  const { t } = useTranslation();
+  const [tab, setTab] = useState<TabKey>('compare');
+  // The regions, malls, merchants and categories in the user's view, for the selects.
+  const catalog = useCommand(dashboardCatalog, []);
+  return (
+    <>
+      <PageTitle>{t('analytics.title')}</PageTitle>
+      <Tabs
+        activeKey={tab}
+        onChange={(k) => setTab(k as TabKey)}
+        items={[...DASHBOARDS, 'forecast' as const].map((k) => ({
+          key: k,
+          label: <span data-testid={`dashboard-tab-${k}`}>{t(`analytics.tabs.${k}`)}</span>,
+        }))}
+      />
+      <RefusalAlert error={catalog.error} testId="dashboard-catalog-error" />
+      {tab === 'forecast' ? <ForecastPanel catalog={catalog.data} /> : <Dashboards kind={tab} catalog={catalog.data} />}
+    </>
+  );
+}
+
+function Dashboards({ kind, catalog }: { kind: DashboardKind; catalog: DashboardCatalog | undefined }) {
   const { t, i18n } = useTranslation();
   const language = toLanguage(i18n.language);
-  const [kind, setKind] = useState<DashboardKind>('compare');
   const [form] = Form.useForm<DashboardFilter>();
+  const region = Form.useWatch('region', form);
   // The filter applied (the form's values only count once "Apply" is pressed).
   const [filter, setFilter] = useState<DashboardFilter>({});
   const [path, setPath] = useState('');
@@ -63,17 +92,11 @@ export default function AnalyticsPage() {
 
   return (
     <>
-      <PageTitle
-        extra={
-          figures.data && (
-            <Typography.Text type="secondary" data-testid="dashboard-period">
-              {t('analytics.period', { from: figures.data.data.from, to: figures.data.data.to })}
-            </Typography.Text>
-          )
-        }
-      >
-        {t('analytics.title')}
-      </PageTitle>
+      {figures.data && (
+        <Typography.Paragraph type="secondary" data-testid="dashboard-period">
+          {t('analytics.period', { from: figures.data.data.from, to: figures.data.data.to })}
+        </Typography.Paragraph>
+      )}
       <Card style={{ marginBottom: 16 }}>
         <Form form={form} layout="inline" onFinish={(v) => setFilter({ ...v })} data-testid="dashboard-filter">
           <Form.Item name="from" label={t('analytics.from')}>
@@ -83,10 +106,31 @@ export default function AnalyticsPage() {
             <Input type="date" data-testid="dashboard-to" />
           </Form.Item>
           <Form.Item name="region" label={t('analytics.region')}>
-            <Input allowClear placeholder={t('analytics.allRegions')} data-testid="dashboard-region" style={{ width: 140 }} />
+            <Select
+              allowClear
+              placeholder={t('analytics.allRegions')}
+              data-testid="dashboard-region"
+              style={{ width: 160 }}
+              showSearch
+              optionFilterProp="search"
+              options={(catalog?.regions ?? []).map((r) => {
+                const text = t(`analytics.regionNames.${r}`, { defaultValue: r });
+                return { value: r, search: `${r} ${text}`, label: <span data-value={r}>{text}</span> };
+              })}
+              // A mall of another region would make the filter empty: clear it with the region.
+              onChange={() => form.setFieldValue('mall', undefined)}
+            />
           </Form.Item>
           <Form.Item name="mall" label={t('analytics.mall')}>
-            <Input allowClear placeholder={t('analytics.allMalls')} data-testid="dashboard-mall" style={{ width: 140 }} />
+            <Select
+              allowClear
+              showSearch
+              optionFilterProp="search"
+              placeholder={t('analytics.allMalls')}
+              data-testid="dashboard-mall"
+              style={{ width: 200 }}
+              options={mallsOfRegion(catalog, region).map(mallOption)}
+            />
           </Form.Item>
           <Form.Item>
             <Space>
@@ -106,11 +150,6 @@ export default function AnalyticsPage() {
           </Form.Item>
         </Form>
       </Card>
-      <Tabs
-        activeKey={kind}
-        onChange={(k) => setKind(k as DashboardKind)}
-        items={DASHBOARDS.map((k) => ({ key: k, label: <span data-testid={`dashboard-tab-${k}`}>{t(`analytics.tabs.${k}`)}</span> }))}
-      />
       <RefusalAlert error={figures.error ?? chart.error} testId="dashboard-error" />
       <Card style={{ marginBottom: 16 }}>
         <Spin spinning={chart.loading}>

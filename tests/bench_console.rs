@@ -103,14 +103,17 @@ async fn console_cold_start_direct() {
         }
         let outside = t.elapsed();
         let text = std::fs::read_to_string(&probe).unwrap_or_default();
-        let ms: u64 = text.trim_matches(|c: char| !c.is_ascii_digit()).parse().unwrap_or(0);
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        let ms = v["ms"].as_u64().unwrap_or(0);
+        let phases =
+            format!("page load started at {} ms, bundle evaluated at {} ms", v["page_load_ms"], v["bundle_ms"]);
         tokio::time::sleep(Duration::from_secs(5)).await;
         let procs = tree(child.id());
         let rss: u64 = procs.iter().map(|p| rss_kib(*p)).sum::<u64>() / 1024;
         let pss: u64 = procs.iter().map(|p| pss_kib(*p)).sum::<u64>() / 1024;
         let each: Vec<String> = procs.iter().map(|p| format!("{} {} MiB", comm(*p), rss_kib(*p) / 1024)).collect();
         println!(
-            "run {run}: spawn to sign-in {outside:?} (app: {ms} ms from main); RSS {rss} MiB, PSS {pss} MiB: {}",
+            "run {run}: spawn to sign-in {outside:?} (app: {ms} ms from main; {phases}); RSS {rss} MiB, PSS {pss} MiB: {}",
             each.join(", ")
         );
         let _ = child.kill();

@@ -12,12 +12,25 @@ mod state;
 pub use error::CommandError;
 pub use state::AppState;
 
-/// When the console's process started (as near as `main` can tell): the start of a cold start.
-static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+/// When the console's process started (as near as `main` can tell): the start of a cold start,
+/// as an instant and as milliseconds since the epoch (the webview's clock is compared with it).
+static STARTED: std::sync::OnceLock<(std::time::Instant, i64)> = std::sync::OnceLock::new();
+
+fn started_at() -> (std::time::Instant, i64) {
+    *STARTED.get_or_init(|| {
+        let epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        (std::time::Instant::now(), i64::try_from(epoch.as_millis()).unwrap_or(0))
+    })
+}
 
 /// The instant the console started (the first call fixes it; `main` makes that call first).
 pub fn started() -> std::time::Instant {
-    *STARTED.get_or_init(std::time::Instant::now)
+    started_at().0
+}
+
+/// The same, in milliseconds since the Unix epoch.
+pub fn started_epoch_ms() -> i64 {
+    started_at().1
 }
 
 /// Starts the console and blocks until its window closes.

@@ -82,15 +82,21 @@ pub fn session(state: State<'_, AppState>) -> Option<Session> {
 }
 
 /// The sign-in screen is up and takes input. With `ONECARD_STARTUP_PROBE=FILE` set (the start-up
-/// benchmark, tests/bench_console.rs), writes `{"ms": N}`, the milliseconds since the console's
-/// process started, to FILE; otherwise does nothing.
+/// benchmark, tests/bench_console.rs), writes the milliseconds since the console's process
+/// started to FILE: `ms` (now), and from the page's own clock when the webview began loading the
+/// page (`page_load_ms`) and when the JS bundle had been evaluated (`bundle_ms`). Otherwise does
+/// nothing.
 #[tauri::command(rename_all = "snake_case")]
-pub fn ui_ready() {
+pub fn ui_ready(origin_ms: Option<i64>, evaluated_ms: Option<i64>) {
     let Some(path) = std::env::var_os("ONECARD_STARTUP_PROBE") else { return };
-    let ms = crate::started().elapsed().as_millis();
+    let ms = i64::try_from(crate::started().elapsed().as_millis()).unwrap_or(i64::MAX);
+    let started_epoch_ms = crate::started_epoch_ms();
+    let page_load = origin_ms.map(|o| o - started_epoch_ms);
+    let bundle = page_load.zip(evaluated_ms).map(|(p, e)| p + e);
+    let json = serde_json::json!({"ms": ms, "page_load_ms": page_load, "bundle_ms": bundle});
     // Written whole under a temporary name, then renamed: the benchmark polls for the file.
     let tmp = std::path::PathBuf::from(&path).with_extension("tmp");
-    if std::fs::write(&tmp, format!("{{\"ms\": {ms}}}")).is_ok() {
+    if std::fs::write(&tmp, json.to_string()).is_ok() {
         let _ = std::fs::rename(&tmp, &path);
     }
 }

@@ -1,6 +1,7 @@
 // Sign-in and session commands. `auth_status` answers even when the database did not open, so the
 // console can tell "sign in", "first start" and "database unavailable" apart before anything else.
 import type { AuthStatus, Session } from '../bindings';
+import { startupTimings } from '../startup';
 import { call } from './ipc';
 
 export function authStatus(): Promise<AuthStatus> {
@@ -30,5 +31,5 @@ export function session(): Promise<Session | null> {
  * asks (ONECARD_STARTUP_PROBE); failing to tell it must never disturb signing in.
  */
 export function uiReady(): void {
-  call<null>('ui_ready').catch(() => undefined);
+  call<null>('ui_ready', startupTimings()).catch(() => undefined);
 }

@@ -7,6 +7,7 @@
 //! imports a small footfall CSV on the Imports screen and finds it in the list of imports.
 //! Screenshots of every step go to target/e2e-screenshots/.
 
+#[macro_use]
 mod common;
 
 use common::{drivers_or_skip, ConsoleApp, TempDir};
@@ -66,19 +67,6 @@ async fn seeded(dir: &TempDir) -> String {
     url
 }
 
-macro_rules! step {
-    ($app:expr, $name:expr, $body:expr) => {{
-        let r: Result<_, String> = async { $body }.await;
-        match r {
-            Ok(v) => {
-                $app.screenshot($name).await;
-                v
-            }
-            Err(why) => $app.fail($name, why).await,
-        }
-    }};
-}
-
 /// Waits until at least one element matches `css` (e.g. the SVG inside a chart).
 async fn wait_count(app: &ConsoleApp, css: &str) -> Result<(), String> {
     let deadline = std::time::Instant::now() + common::UI_TIMEOUT;
@@ -106,10 +94,7 @@ async fn dashboards_forecast_and_an_import() {
 
     step!(app, "ana-01-login", {
         app.wait_for_page_text(&["admin", DEMO_PASSWORD]).await?;
-        app.type_into("login-user", "admin").await?;
-        app.type_into("login-password", DEMO_PASSWORD).await?;
-        app.click("login-submit").await?;
-        app.by_id("user-menu").await.map(drop)
+        app.sign_in("admin", DEMO_PASSWORD).await
     });
 
     step!(app, "ana-02-dashboards", {

@@ -7,6 +7,7 @@
 //! day, and opens the lines of the first day's batch. A screenshot of every step goes to
 //! target/e2e-screenshots/.
 
+#[macro_use]
 mod common;
 
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -104,26 +105,6 @@ async fn seeded(dir: &TempDir) -> (String, [String; 3]) {
     (url, days)
 }
 
-async fn sign_in(app: &ConsoleApp, user: &str, password: &str) -> Result<(), String> {
-    app.type_into("login-user", user).await?;
-    app.type_into("login-password", password).await?;
-    app.click("login-submit").await?;
-    app.by_id("user-menu").await.map(drop)
-}
-
-macro_rules! step {
-    ($app:expr, $name:expr, $body:expr) => {{
-        let r: Result<_, String> = async { $body }.await;
-        match r {
-            Ok(v) => {
-                $app.screenshot($name).await;
-                v
-            }
-            Err(why) => $app.fail($name, why).await,
-        }
-    }};
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn finance_catches_up_settlement_with_progress() {
     let Some(drivers) = drivers_or_skip("e2e_clearing") else { return };
@@ -134,7 +115,7 @@ async fn finance_catches_up_settlement_with_progress() {
 
     step!(app, "20-login-admin-reserve-alert", {
         app.wait_for_page_text(&["admin", DEMO_PASSWORD]).await?;
-        sign_in(&app, "admin", DEMO_PASSWORD).await?;
+        app.sign_in("admin", DEMO_PASSWORD).await?;
         // The overview (the admin's first screen) alerts: the reserve covers 60.00% of what is owed.
         let alert = app.wait_for_id_text("overview-reserve-alert", "60.00%").await?;
         if !alert.contains(&days[2]) {

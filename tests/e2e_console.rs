@@ -5,6 +5,7 @@
 //! shows the same screen, and the same refusal, in English. A second test signs in as an auditor
 //! and finds no counter menus. A screenshot of every step goes to target/e2e-screenshots/.
 
+#[macro_use]
 mod common;
 
 use common::{drivers_or_skip, ConsoleApp, TempDir};
@@ -64,26 +65,6 @@ async fn seeded(dir: &TempDir) -> (String, String) {
     (url, m["merchant"].as_i64().expect("merchant id").to_string())
 }
 
-async fn sign_in(app: &ConsoleApp, user: &str, password: &str) -> Result<(), String> {
-    app.type_into("login-user", user).await?;
-    app.type_into("login-password", password).await?;
-    app.click("login-submit").await?;
-    app.by_id("user-menu").await.map(drop)
-}
-
-macro_rules! step {
-    ($app:expr, $name:expr, $body:expr) => {{
-        let r: Result<_, String> = async { $body }.await;
-        match r {
-            Ok(v) => {
-                $app.screenshot($name).await;
-                v
-            }
-            Err(why) => $app.fail($name, why).await,
-        }
-    }};
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_issues_tops_up_and_takes_a_payment() {
     let Some(drivers) = drivers_or_skip("e2e_console") else { return };
@@ -94,7 +75,7 @@ async fn an_operator_issues_tops_up_and_takes_a_payment() {
     step!(app, "01-login", {
         // The sandbox shows its demo credentials on the login screen.
         app.wait_for_page_text(&["admin", DEMO_PASSWORD]).await?;
-        sign_in(&app, "admin", DEMO_PASSWORD).await
+        app.sign_in("admin", DEMO_PASSWORD).await
     });
 
     let card = step!(app, "02-issue-registered-card", {
@@ -196,7 +177,7 @@ async fn an_auditors_menu_has_no_counter() {
     let (db_url, _) = seeded(&data).await;
     let app = ConsoleApp::launch(&drivers, &[("ONECARD_DB", db_url.into())]).await;
     step!(app, "10-auditor-menu", {
-        sign_in(&app, "audit1", "audit-pass-1").await?;
+        app.sign_in("audit1", "audit-pass-1").await?;
         app.by_id("menu-cards").await?;
         for hidden in ["menu-topup", "menu-cashier", "menu-issue", "menu-batch", "menu-users"] {
             if app.count(&format!("[data-testid='{hidden}']")).await != 0 {

@@ -15,6 +15,22 @@ use serde_json::json;
 use thirtyfour::prelude::*;
 use thirtyfour::Capabilities;
 
+/// One named step of an end-to-end test: on success a screenshot of the screen it left, on
+/// failure the screenshot, the page text and the reason, then the test fails (`ConsoleApp::fail`).
+#[allow(unused_macros)] // bench_console uses the harness without steps.
+macro_rules! step {
+    ($app:expr, $name:expr, $body:expr) => {{
+        let r: Result<_, String> = async { $body }.await;
+        match r {
+            Ok(v) => {
+                $app.screenshot($name).await;
+                v
+            }
+            Err(why) => $app.fail($name, why).await,
+        }
+    }};
+}
+
 /// The app under test: the one cargo built for this test run, or `ONECARD_CONSOLE_BIN` (the
 /// benchmarks measure the release binary).
 pub fn app_binary() -> String {
@@ -208,6 +224,14 @@ impl ConsoleApp {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         Err(format!("page never showed all of {needles:?}; it showed:\n{text}"))
+    }
+
+    /// Signs in on the login screen and waits for the shell's user menu.
+    pub async fn sign_in(&self, user: &str, password: &str) -> Result<(), String> {
+        self.type_into("login-user", user).await?;
+        self.type_into("login-password", password).await?;
+        self.click("login-submit").await?;
+        self.by_id("user-menu").await.map(drop)
     }
 
     /// The element with `data-testid` = `id`, waiting for it to appear.

@@ -121,6 +121,21 @@ fn subject(merchant: Option<i64>, category: Option<String>, mall: Option<String>
     }
 }
 
+/// The forecast the three forecast commands show, draw or export (defaults as the CLI's: 4 weeks,
+/// 14 lead days).
+async fn forecast_value(
+    state: &AppState,
+    merchant: Option<i64>,
+    category: Option<String>,
+    mall: Option<String>,
+    weeks: Option<i64>,
+    lead_days: Option<i64>,
+) -> Result<Value, CommandError> {
+    let (core, actor) = state.signed_in().await?;
+    let s = subject(merchant, category, mall)?;
+    Ok(core.forecast_of(&actor, &s, weeks.unwrap_or(4), lead_days.unwrap_or(14)).await?)
+}
+
 /// `forecast --merchant ID | --category C [--mall CODE] --weeks N`: the sales forecast, its
 /// backtest error, the weekly history and the reorder suggestion.
 #[tauri::command(rename_all = "snake_case")]
@@ -132,9 +147,7 @@ pub async fn forecast(
     weeks: Option<i64>,
     lead_days: Option<i64>,
 ) -> Result<Value, CommandError> {
-    let (core, actor) = state.signed_in().await?;
-    let s = subject(merchant, category, mall)?;
-    Ok(core.forecast_of(&actor, &s, weeks.unwrap_or(4), lead_days.unwrap_or(14)).await?)
+    forecast_value(&state, merchant, category, mall, weeks, lead_days).await
 }
 
 /// The forecast's chart as SVG text (`onecard forecast --chart x.svg`).
@@ -147,9 +160,7 @@ pub async fn forecast_chart(
     weeks: Option<i64>,
     lead_days: Option<i64>,
 ) -> Result<String, CommandError> {
-    let (core, actor) = state.signed_in().await?;
-    let s = subject(merchant, category, mall)?;
-    let v = core.forecast_of(&actor, &s, weeks.unwrap_or(4), lead_days.unwrap_or(14)).await?;
+    let v = forecast_value(&state, merchant, category, mall, weeks, lead_days).await?;
     Ok(charts::svg("forecast", &v)?)
 }
 
@@ -167,10 +178,8 @@ pub async fn forecast_export(
     weeks: Option<i64>,
     lead_days: Option<i64>,
 ) -> Result<Value, CommandError> {
-    let (core, actor) = state.signed_in().await?;
     let path = export_path("forecast", &format, &path)?;
-    let s = subject(merchant, category, mall)?;
-    let v = core.forecast_of(&actor, &s, weeks.unwrap_or(4), lead_days.unwrap_or(14)).await?;
+    let v = forecast_value(&state, merchant, category, mall, weeks, lead_days).await?;
     Ok(charts::export("forecast", &v, &path)?)
 }
 

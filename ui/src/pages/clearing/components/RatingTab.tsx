@@ -1,11 +1,12 @@
 // The monthly merchant rating: grades, the watch list (bottom 5%, 末位淘汰 review) and the support
 // plan (top 10%). Running a month again replaces its rows with the same result.
-import { App, Button, Space, Table, Tag, Typography } from 'antd';
+import { App, Button, Space, Table, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { ratingColumns } from '../../../components/RatingColumns';
 import RefusalAlert from '../../../components/RefusalAlert';
 import { useCommand, useSubmit } from '../../../hooks/useCommand';
-import { gradeColor, merchantLabel, ratingRun, ratingShow, type RatingRow } from '../../../services/clearing';
+import { merchantLabel, ratingRun, ratingShow, type RatingRow } from '../../../services/clearing';
 
 export default function RatingTab({ month, canWrite, names }: { month: string; canWrite: boolean; names: ReadonlyMap<number, string> }) {
   const { t } = useTranslation();
@@ -44,18 +45,7 @@ export default function RatingTab({ month, canWrite, names }: { month: string; c
         data-testid="clearing-rating-table"
         columns={[
           { title: t('clearing.settle.merchant'), dataIndex: 'merchant', render: (m: number) => merchantLabel(m, names) },
-          { title: t('clearing.rating.score'), dataIndex: 'score', align: 'right' },
-          { title: t('clearing.merchants.grade'), dataIndex: 'grade', render: (g: string) => <Tag color={gradeColor(g)}>{g}</Tag> },
-          {
-            title: t('clearing.rating.lists'),
-            key: 'lists',
-            render: (_v, r) => (
-              <Space size={4}>
-                {r.watch && <Tag color="red">{t('clearing.rating.watch')}</Tag>}
-                {r.support && <Tag color="green">{t('clearing.rating.support')}</Tag>}
-              </Space>
-            ),
-          },
+          ...ratingColumns<RatingRow>(t),
         ]}
       />
     </div>

@@ -4,6 +4,7 @@
 import { Button, Descriptions, Drawer, Empty, Space, Table, Tag } from 'antd';
 import { useTranslation } from 'react-i18next';
 import Money from '../../../components/Money';
+import { ratingColumns } from '../../../components/RatingColumns';
 import RefusalAlert from '../../../components/RefusalAlert';
 import { useCommand } from '../../../hooks/useCommand';
 import {
@@ -210,18 +211,7 @@ function RatingHistorySection({ rows }: { rows: RatingHistoryRow[] }) {
         locale={{ emptyText: <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('clearing.ratingHistory.none')} /> }}
         columns={[
           { title: t('clearing.month'), dataIndex: 'month' },
-          { title: t('clearing.rating.score'), dataIndex: 'score', align: 'right' },
-          { title: t('clearing.merchants.grade'), dataIndex: 'grade', render: (g: string) => <Tag color={gradeColor(g)}>{g}</Tag> },
-          {
-            title: t('clearing.rating.lists'),
-            key: 'lists',
-            render: (_v, r) => (
-              <Space size={4}>
-                {r.watch && <Tag color="red">{t('clearing.rating.watch')}</Tag>}
-                {r.support && <Tag color="green">{t('clearing.rating.support')}</Tag>}
-              </Space>
-            ),
-          },
+          ...ratingColumns<RatingHistoryRow>(t),
           { title: t('clearing.ratingHistory.complaints'), dataIndex: 'complaints', align: 'right' },
           { title: t('clearing.ratingHistory.disputes'), dataIndex: 'disputes', align: 'right' },
         ]}

@@ -61,6 +61,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/0003_clearing.sql")),
     (4, include_str!("../migrations/0004_analytics.sql")),
     (5, include_str!("../migrations/0005_buyer_links.sql")),
+    (6, include_str!("../migrations/0006_buyer_marks.sql")),
 ];
 
 /// `$ONECARD_DB`, else the SQLite file the console uses in the OS data directory.

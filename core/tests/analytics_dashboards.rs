@@ -342,27 +342,25 @@ async fn repurchase_paths(db: &TestDb) {
         }
         out
     };
-    let first = rows(
-        1,
-        &[
-            ("T1", "2026-02-03", "m1"),
-            ("T2", "2026-02-03", "m1"),
-            ("T1", "2026-02-03", "m2"),
-            ("T2", "2026-02-05", "m2"),
-            ("A1", "2026-02-10", "m3"),
-            ("A1", "2026-02-20", "m3"),
-            ("A1", "2026-02-16", "m4"),
-            ("A1", "2026-02-18", "m4"),
-            ("T1", "2026-01-30", "m5"),
-            ("T1", "2026-02-02", "m5"),
-            ("T1", "2026-02-27", "m6"),
-            ("T1", "2026-03-02", "m6"),
-            ("T1", "2026-02-01", "m7"),
-            ("T1", "2026-02-20", "m7"),
-        ],
-    );
-    import(db, Kind::Sales, "sales-1.csv", &first).await;
-    import(db, Kind::Sales, "sales-2.csv", &rows(100, &[("T1", "2026-02-10", "m7")])).await;
+    let listed: [(&str, &str, &str); 15] = [
+        ("T1", "2026-02-03", "m1"),
+        ("T2", "2026-02-03", "m1"),
+        ("T1", "2026-02-03", "m2"),
+        ("T2", "2026-02-05", "m2"),
+        ("A1", "2026-02-10", "m3"),
+        ("A1", "2026-02-20", "m3"),
+        ("A1", "2026-02-16", "m4"),
+        ("A1", "2026-02-18", "m4"),
+        ("T1", "2026-01-30", "m5"),
+        ("T1", "2026-02-02", "m5"),
+        ("T1", "2026-02-27", "m6"),
+        ("T1", "2026-03-02", "m6"),
+        ("T1", "2026-02-01", "m7"),
+        ("T1", "2026-02-20", "m7"),
+        ("T1", "2026-02-10", "m7"),
+    ];
+    import(db, Kind::Sales, "sales-1.csv", &rows(1, &listed[..14])).await;
+    import(db, Kind::Sales, "sales-2.csv", &rows(100, &listed[14..])).await;
     let rate = |v: &Value, mode: &str| v["modes"][mode]["repurchase_rate"].as_str().unwrap_or("null").to_string();
     // February. Traditional: m1 (one date in two malls), m2 (two dates), m3 (A1 before the
     // 15th), m5 (Jan 30 is outside), m6 (Mar 2 is outside), m7 (three days): 2 of 6.
@@ -376,6 +374,31 @@ async fn repurchase_paths(db: &TestDb) {
     let v = db.core.dashboard(&db.admin, "compare", &late).await.unwrap();
     assert_eq!((rate(&v, "traditional"), rate(&v, "card")), ("0.0000".into(), "0.5000".into()));
     assert_eq!(v["modes"]["traditional"]["buyers"], 2);
+    // Every kind of period (from the data's start or not, to its end or not: r_buyer_mark's
+    // sums, the range scan, or both) against the definition applied to the rows above.
+    let froms =
+        [None, Some("2026-01-30"), Some("2026-02-01"), Some("2026-02-03"), Some("2026-02-11"), Some("2026-02-16")];
+    let tos = [None, Some("2026-02-05"), Some("2026-02-18"), Some("2026-02-28"), Some("2026-03-02")];
+    for (from, to) in froms.iter().flat_map(|f| tos.iter().map(move |t| (*f, *t))) {
+        if matches!((from, to), (Some(f), Some(t)) if f > t) {
+            continue;
+        }
+        let f = Filter { from: from.map(d), to: to.map(d), ..Default::default() };
+        let v = db.core.dashboard(&db.admin, "compare", &f).await.unwrap();
+        for mode in ["traditional", "card"] {
+            let mut days: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> = Default::default();
+            for (m, day, who) in &listed {
+                let in_period = from.is_none_or(|f| *day >= f) && to.is_none_or(|t| *day <= t);
+                let card = *m == "A1" && *day >= "2026-02-15";
+                if in_period && (if card { "card" } else { "traditional" }) == mode {
+                    days.entry(who).or_default().insert(day);
+                }
+            }
+            let repeat = days.values().filter(|d| d.len() >= 2).count();
+            let got = (v["modes"][mode]["buyers"].as_i64(), v["modes"][mode]["repeat_buyers"].as_i64());
+            assert_eq!(got, (Some(days.len() as i64), Some(repeat as i64)), "{mode} {from:?}..{to:?}");
+        }
+    }
     // T2 in card mode Feb 4-9 and traditional again from the 10th: m2's T2 day is a card day.
     // Traditional: m1, m2, m3, m5, m6, m7, only m7 repeats; card: m2, m3, m4, m4 repeats.
     db.core.mall_set_mode(&db.admin, "T2", Mode::Card, d("2026-02-04")).await.unwrap();
@@ -388,7 +411,15 @@ async fn repurchase_paths(db: &TestDb) {
     assert_eq!(stored.multi_buyers.iter().cloned().collect::<Vec<_>>(), vec!["x:m1".to_string(), "x:m2".into()]);
     let m7 = stored.buyer_links[&("x:m7".to_string(), "T1".to_string(), "2026-02-10".to_string())].clone();
     assert_eq!(m7, (Some("2026-02-01".into()), Some("2026-02-20".into())));
-    assert_eq!(stored, onecard::analytics::rollup::recompute(&handle).await.unwrap());
+    let recomputed = onecard::analytics::rollup::recompute(&handle).await.unwrap();
+    assert!(!recomputed.buyer_marks.0.is_empty());
+    assert_eq!(stored, recomputed);
+    // Migration 0006's backfill of existing databases makes the same marks as the writers.
+    let migration = include_str!("../migrations/0006_buyer_marks.sql");
+    let backfill = &migration[migration.find("INSERT INTO r_buyer_mark").unwrap()..];
+    sqlx::query("DELETE FROM r_buyer_mark").execute(&handle.pool).await.unwrap();
+    sqlx::query(backfill.trim().trim_end_matches(';')).execute(&handle.pool).await.unwrap();
+    assert_eq!(onecard::analytics::rollup::snapshot(&handle).await.unwrap(), recomputed);
 }
 
 both_backends!(

@@ -366,13 +366,16 @@ type Segments = [(String, Mode, NaiveDate, NaiveDate)];
 
 /// Identified buyers and those among them with sales on >= 2 distinct days, per mode.
 ///
-/// A buyer seen in one mall only is counted from its first day in each mall-period: the row with
-/// the period's first day <= day <= its last day and no earlier day of the buyer in that mall
-/// inside the period (r_buyer_day.prev_day, migration 0005), exactly one per buyer, and the buyer
-/// came back when that row's next_day is inside the period too. That is an index range scan per
-/// mall-period, no grouping. Buyers seen in several malls (r_buyer_multi) are grouped by buyer,
-/// since their days in two malls may be one date; so is everything when a mall went back to a
-/// mode it had left (its two periods would count a buyer twice).
+/// Buyers seen in one mall only are counted per mall-period. A period that starts before the
+/// mall's first buyer day or ends after its last (every period of the default view, the whole
+/// range of the data) is summed from r_buyer_mark, a few hundred rows per mall whatever the
+/// number of buyers (migration 0006 has the formulas). Any other period is an index range scan
+/// of its buyer days: the row with the period's first day <= day <= its last day and no earlier
+/// day of the buyer in that mall inside the period (r_buyer_day.prev_day, migration 0005),
+/// exactly one per buyer, the buyer having come back when that row's next_day is inside the
+/// period too. Buyers seen in several malls (r_buyer_multi) are grouped by buyer, since their
+/// days in two malls may be one date; so is everything when a mall went back to a mode it had
+/// left (its two periods would count a buyer twice).
 async fn repurchase(db: &Db, v: &View, segs: &Segments, malls: &[MallRow]) -> Result<BTreeMap<Mode, (i64, i64)>> {
     let mut out: BTreeMap<Mode, (i64, i64)> = BTreeMap::new();
     let mut seen = BTreeSet::new();
@@ -380,18 +383,56 @@ async fn repurchase(db: &Db, v: &View, segs: &Segments, malls: &[MallRow]) -> Re
         group_by_buyer(db, v, segs, malls, false, &mut out).await?;
         return Ok(out);
     }
-    // SQLite caps a compound SELECT at 500 terms.
-    for chunk in segs.chunks(200) {
+    let mut scan = Vec::new();
+    // SQLite caps a compound SELECT at 500 terms. The dates are NaiveDate's own digits, so they
+    // go in as literals; the mall codes are parameters.
+    for (c, chunk) in segs.chunks(200).enumerate() {
+        let mut sql = Sql::new(db.backend);
+        let mut parts = Vec::with_capacity(chunk.len());
+        for (i, (mall, _, a, b)) in chunk.iter().enumerate() {
+            let pm = sql.t(mall);
+            parts.push(format!(
+                "SELECT CAST({i} AS BIGINT) AS seg, \
+                 SUM(CASE WHEN day < '{a}' THEN days ELSE 0 END) AS before_a, \
+                 SUM(CASE WHEN day > '{b}' THEN days ELSE 0 END) AS after_b, \
+                 SUM(CASE WHEN day >= '{a}' THEN days - prevs ELSE 0 END) AS to_end, \
+                 SUM(CASE WHEN day >= '{a}' THEN lasts - prev_lasts ELSE 0 END) AS to_end_once, \
+                 SUM(CASE WHEN day <= '{b}' THEN firsts ELSE 0 END) AS from_start, \
+                 SUM(CASE WHEN day <= '{b}' THEN first_nexts ELSE 0 END) AS from_start_again \
+                 FROM r_buyer_mark WHERE mall = {pm}"
+            ));
+        }
+        let cols: Vec<String> = ["before_a", "after_b", "to_end", "to_end_once", "from_start", "from_start_again"]
+            .iter()
+            .map(|c| format!("CAST(COALESCE({c}, 0) AS BIGINT)"))
+            .collect();
+        sql.push(&format!("SELECT seg, {} FROM ({}) u", cols.join(", "), parts.join(" UNION ALL ")));
+        for r in sql.fetch(db).await? {
+            let Some(seg) = usize::try_from(get_i(&r, 0)).ok().and_then(|i| segs.get(c * 200 + i)) else { continue };
+            let (before, after) = (get_i(&r, 1), get_i(&r, 2));
+            let counts = if after == 0 {
+                let buyers = get_i(&r, 3);
+                (buyers, buyers - get_i(&r, 4))
+            } else if before == 0 {
+                (get_i(&r, 5), get_i(&r, 6))
+            } else {
+                scan.push(seg.clone());
+                continue;
+            };
+            let e = out.entry(seg.1).or_default();
+            e.0 += counts.0;
+            e.1 += counts.1;
+        }
+    }
+    for chunk in scan.chunks(200) {
         let mut sql = Sql::new(db.backend);
         let mut parts = Vec::with_capacity(chunk.len());
         for (mall, mode, a, b) in chunk {
-            let (a, b) = (a.to_string(), b.to_string());
-            // In the order they appear in the text (SQLite's `?` are positional).
-            let (pb2, pm, pa, pb, pa2) = (sql.t(&b), sql.t(mall), sql.t(&a), sql.t(&b), sql.t(&a));
+            let pm = sql.t(mall);
             parts.push(format!(
-                "SELECT '{}' AS mode, COUNT(*) AS n, SUM(CASE WHEN next_day <= {pb2} THEN 1 ELSE 0 END) AS r \
-                 FROM r_buyer_day WHERE mall = {pm} AND day >= {pa} AND day <= {pb} \
-                 AND (prev_day IS NULL OR prev_day < {pa2}) \
+                "SELECT '{}' AS mode, COUNT(*) AS n, SUM(CASE WHEN next_day <= '{b}' THEN 1 ELSE 0 END) AS r \
+                 FROM r_buyer_day WHERE mall = {pm} AND day >= '{a}' AND day <= '{b}' \
+                 AND (prev_day IS NULL OR prev_day < '{a}') \
                  AND NOT EXISTS (SELECT 1 FROM r_buyer_multi x WHERE x.buyer = r_buyer_day.buyer)",
                 mode.as_str()
             ));

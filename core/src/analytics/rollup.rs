@@ -120,12 +120,35 @@ pub struct Deltas {
     pub card_ticket: Agg,
     /// r_buyer_day (buyer, mall, day)
     pub buyer_days: BTreeSet<(String, String, String)>,
-    /// Derived from the buyer days, never written from here (`write` links the touched buyers
-    /// in SQL): r_buyer_day's (prev_day, next_day) of each row, and r_buyer_multi. Filled by
-    /// [`snapshot`] and [`recompute`] so that the links are checked like every other rollup.
+    /// Derived from the buyer days, never written from here (`write` relinks the touched
+    /// buyers from their stored rows): r_buyer_day's (prev_day, next_day) of each row, and
+    /// r_buyer_multi. Filled by [`snapshot`] and [`recompute`] so that the links are checked
+    /// like every other rollup.
     pub buyer_links: BTreeMap<(String, String, String), (Option<String>, Option<String>)>,
     /// Buyers with days in more than one mall (r_buyer_multi).
     pub multi_buyers: BTreeSet<String>,
+    /// r_buyer_mark (mall, date) -> days, firsts, lasts, prevs, prev_lasts, first_nexts: the
+    /// buyer-day rows of single-mall buyers counted by their day, prev_day or next_day
+    /// (migration 0006), also derived from the links.
+    pub buyer_marks: Agg,
+}
+
+/// r_buyer_mark's count columns, in the order of [`mark`]'s values.
+pub const MARK_COLUMNS: [&str; 6] = ["days", "firsts", "lasts", "prevs", "prev_lasts", "first_nexts"];
+
+/// Adds (`sign` 1) or takes away (-1) one buyer-day row's counts in r_buyer_mark: the row on its
+/// day (and whether it is the buyer's first or last day in the mall), on its previous day, and,
+/// for a first day, on its next day. These let a period that starts before a mall's first buyer
+/// day or ends after its last be counted without reading a buyer day (metrics::repurchase).
+fn mark(marks: &mut Agg, mall: &str, day: &str, prev: Option<&str>, next: Option<&str>, sign: i64) {
+    let (first, last) = (i64::from(prev.is_none()), i64::from(next.is_none()));
+    marks.add(vec![t(mall), t(day)], &[sign, sign * first, sign * last, 0, 0, 0]);
+    if let Some(p) = prev {
+        marks.add(vec![t(mall), t(p)], &[0, 0, 0, sign, sign * last, 0]);
+    }
+    if let (None, Some(n)) = (prev, next) {
+        marks.add(vec![t(mall), t(n)], &[0, 0, 0, 0, 0, sign]);
+    }
 }
 
 /// Shanghai day and hour of a time in micros.
@@ -218,19 +241,7 @@ impl Deltas {
         for (table, keys, vals, agg) in tables {
             upsert(tx, backend, table, keys, vals, agg).await?;
         }
-        let rows: Vec<&(String, String, String)> = self.buyer_days.iter().collect();
-        for chunk in rows.chunks(8_000) {
-            let sql = format!(
-                "INSERT INTO r_buyer_day (buyer, mall, day) VALUES {} ON CONFLICT (buyer, mall, day) DO NOTHING",
-                values_clause(backend, chunk.len(), 3, 1)
-            );
-            let mut q = sqlx::query(&sql);
-            for (b, m, d) in chunk {
-                q = q.bind(b.clone()).bind(m.clone()).bind(d.clone());
-            }
-            q.execute(&mut **tx).await?;
-        }
-        link_buyers(tx, backend, &self.buyer_days).await
+        write_buyer_days(tx, backend, &self.buyer_days).await
     }
 
     /// What `write` makes of the buyer days in r_buyer_day's links and r_buyer_multi: each
@@ -249,42 +260,146 @@ impl Deltas {
             malls.entry(r.0.as_str()).or_default().insert(r.1.as_str());
         }
         self.multi_buyers = malls.into_iter().filter(|(_, m)| m.len() > 1).map(|(b, _)| b.to_string()).collect();
+        self.buyer_marks = Agg::default();
+        for ((b, m, day), (prev, next)) in &self.buyer_links {
+            if !self.multi_buyers.contains(b) {
+                mark(&mut self.buyer_marks, m, day, prev.as_deref(), next.as_deref(), 1);
+            }
+        }
+        self.buyer_marks.0.retain(|_, v| v.iter().any(|x| *x != 0));
     }
 }
 
-/// Relinks every day of the given buyers (prev/next day in the same mall) and lists those now
-/// seen in more than one mall. Set-based: two correlated lookups on the primary key per row of a
-/// touched buyer, so a day inserted between two others fixes both neighbours too.
-async fn link_buyers(
+/// A stored or new buyer-day row of one buyer in one mall: (prev_day, next_day) as stored, or
+/// None for a day this write adds.
+type Links = Option<(Option<String>, Option<String>)>;
+
+/// Adds the buyer days and keeps r_buyer_day's links, r_buyer_multi and r_buyer_mark exact:
+/// reads every stored day of the touched buyers, merges the new days in, and writes back only
+/// the rows whose links changed, the buyers now seen in a second mall, and the change of the
+/// marks (the old rows' counts out, the new ones in). On PostgreSQL the touched buyers are
+/// locked first (transaction advisory locks, in one global order), so two writers adding days
+/// of one buyer cannot link from the same stale read.
+async fn write_buyer_days(
     tx: &mut Transaction<'static, Any>,
     backend: Backend,
     days: &BTreeSet<(String, String, String)>,
 ) -> Result<()> {
-    let buyers: BTreeSet<&str> = days.iter().map(|(b, _, _)| b.as_str()).collect();
-    let buyers: Vec<&str> = buyers.into_iter().collect();
-    for chunk in buyers.chunks(8_000) {
-        let ph = placeholders(backend, chunk.len(), 1);
-        let link = format!(
-            "UPDATE r_buyer_day SET \
-             prev_day = (SELECT MAX(b.day) FROM r_buyer_day b \
-               WHERE b.buyer = r_buyer_day.buyer AND b.mall = r_buyer_day.mall AND b.day < r_buyer_day.day), \
-             next_day = (SELECT MIN(b.day) FROM r_buyer_day b \
-               WHERE b.buyer = r_buyer_day.buyer AND b.mall = r_buyer_day.mall AND b.day > r_buyer_day.day) \
-             WHERE buyer IN ({ph})"
-        );
-        let multi = format!(
-            "INSERT INTO r_buyer_multi (buyer) SELECT buyer FROM r_buyer_day WHERE buyer IN ({ph}) \
-             GROUP BY buyer HAVING COUNT(DISTINCT mall) > 1 ON CONFLICT (buyer) DO NOTHING"
-        );
-        for sql in [link, multi] {
-            let mut q = sqlx::query(&sql);
-            for b in chunk {
-                q = q.bind(b.to_string());
+    let mut new: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
+    for (b, m, d) in days {
+        new.entry(b.as_str()).or_default().push((m.as_str(), d.as_str()));
+    }
+    let buyers: Vec<&str> = new.keys().copied().collect();
+    if backend == Backend::Postgres {
+        let mut keys: Vec<i64> = buyers.iter().map(|b| lock_key(b)).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        for chunk in keys.chunks(8_000) {
+            // Volatile functions in a select list run after its ORDER BY: the locks are taken
+            // in key order, the same in every transaction. (Counted, since the Any driver
+            // cannot decode the function's void.)
+            let sql = format!(
+                "SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock(k) AS l FROM (VALUES {}) v(k) ORDER BY k) s",
+                crate::db::bigint_values_clause(backend, chunk.len(), 1, 1)
+            );
+            let mut q = sqlx::query_scalar::<_, i64>(&sql);
+            for k in chunk {
+                q = q.bind(*k);
             }
-            q.execute(&mut **tx).await?;
+            q.fetch_one(&mut **tx).await?;
         }
     }
-    Ok(())
+    let mut marks = Agg::default();
+    let mut rows: Vec<(&str, String, String, Option<String>, Option<String>)> = Vec::new();
+    let mut multi: Vec<&str> = Vec::new();
+    for chunk in buyers.chunks(8_000) {
+        let ph = placeholders(backend, chunk.len(), 1);
+        let sql = format!("SELECT buyer, mall, day, prev_day, next_day FROM r_buyer_day WHERE buyer IN ({ph})");
+        let mut q = sqlx::query_as::<_, (String, String, String, Option<String>, Option<String>)>(&sql);
+        for b in chunk {
+            q = q.bind(b.to_string());
+        }
+        let stored = q.fetch_all(&mut **tx).await?;
+        let sql = format!("SELECT buyer FROM r_buyer_multi WHERE buyer IN ({ph})");
+        let mut q = sqlx::query_scalar::<_, String>(&sql);
+        for b in chunk {
+            q = q.bind(b.to_string());
+        }
+        let was_multi: BTreeSet<String> = q.fetch_all(&mut **tx).await?.into_iter().collect();
+        // buyer -> mall -> day -> links
+        let mut by: BTreeMap<String, BTreeMap<String, BTreeMap<String, Links>>> = BTreeMap::new();
+        for (b, m, d, p, n) in stored {
+            by.entry(b).or_default().entry(m).or_default().insert(d, Some((p, n)));
+        }
+        for &b in chunk {
+            let malls = by.entry(b.to_string()).or_default();
+            let mut added = false;
+            for (m, d) in &new[b] {
+                let e = malls.entry((*m).to_string()).or_default().entry((*d).to_string()).or_insert(None);
+                added |= e.is_none();
+            }
+            if !added {
+                continue;
+            }
+            let old_multi = was_multi.contains(b);
+            let new_multi = malls.len() > 1;
+            if new_multi && !old_multi {
+                multi.push(b);
+            }
+            for (m, ds) in malls.iter() {
+                let list: Vec<(&String, &Links)> = ds.iter().collect();
+                for (i, (d, old)) in list.iter().enumerate() {
+                    let prev = i.checked_sub(1).map(|j| list[j].0.clone());
+                    let next = list.get(i + 1).map(|x| x.0.clone());
+                    if let (Some((p, n)), false) = (old, old_multi) {
+                        mark(&mut marks, m, d, p.as_deref(), n.as_deref(), -1);
+                    }
+                    if !new_multi {
+                        mark(&mut marks, m, d, prev.as_deref(), next.as_deref(), 1);
+                    }
+                    if old.as_ref() != Some(&(prev.clone(), next.clone())) {
+                        rows.push((b, m.clone(), (*d).clone(), prev, next));
+                    }
+                }
+            }
+        }
+    }
+    for chunk in rows.chunks(6_000) {
+        let sql = format!(
+            "INSERT INTO r_buyer_day (buyer, mall, day, prev_day, next_day) VALUES {} ON CONFLICT (buyer, mall, day) \
+             DO UPDATE SET prev_day = excluded.prev_day, next_day = excluded.next_day",
+            values_clause(backend, chunk.len(), 5, 1)
+        );
+        let mut q = sqlx::query(&sql);
+        for (b, m, d, p, n) in chunk {
+            q = q.bind(b.to_string()).bind(m.clone()).bind(d.clone()).bind(p.clone()).bind(n.clone());
+        }
+        q.execute(&mut **tx).await?;
+    }
+    for chunk in multi.chunks(8_000) {
+        let sql = format!(
+            "INSERT INTO r_buyer_multi (buyer) VALUES {} ON CONFLICT (buyer) DO NOTHING",
+            values_clause(backend, chunk.len(), 1, 1)
+        );
+        let mut q = sqlx::query(&sql);
+        for b in chunk {
+            q = q.bind(b.to_string());
+        }
+        q.execute(&mut **tx).await?;
+    }
+    marks.0.retain(|_, v| v.iter().any(|x| *x != 0));
+    upsert(tx, backend, "r_buyer_mark", &["mall", "day"], &MARK_COLUMNS, &marks).await
+}
+
+/// A buyer's advisory-lock key (FNV-1a: stable across processes and releases, unlike Rust's
+/// default hasher).
+fn lock_key(buyer: &str) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in buyer.bytes() {
+        h ^= u64::from(byte);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h as i64
 }
 
 async fn upsert(
@@ -339,7 +454,7 @@ pub(crate) async fn ledger(tx: &mut Transaction<'static, Any>, backend: Backend,
 /// Every rollup table as it is stored (for checks and tests).
 pub async fn snapshot(db: &Db) -> Result<Deltas> {
     let mut d = Deltas::default();
-    let specs: [(&str, usize, &str, usize); 7] = [
+    let specs: [(&str, usize, &str, usize); 8] = [
         (
             "r_sales",
             4,
@@ -352,6 +467,7 @@ pub async fn snapshot(db: &Db) -> Result<Deltas> {
         ("r_card_hour", 4, "mall, day, card_type, hour, n, amount", 2),
         ("r_card_category", 4, "mall, day, card_type, category, n, amount", 2),
         ("r_card_ticket", 4, "mall, day, card_type, bucket, n", 1),
+        ("r_buyer_mark", 2, "mall, day, days, firsts, lasts, prevs, prev_lasts, first_nexts", 6),
     ];
     for (i, (table, nkeys, cols, _)) in specs.iter().enumerate() {
         let sql = format!("SELECT {cols} FROM {table}");
@@ -363,7 +479,8 @@ pub async fn snapshot(db: &Db) -> Result<Deltas> {
             3 => &mut d.inventory,
             4 => &mut d.card_hour,
             5 => &mut d.card_category,
-            _ => &mut d.card_ticket,
+            6 => &mut d.card_ticket,
+            _ => &mut d.buyer_marks,
         };
         for row in rows {
             use sqlx::Row;

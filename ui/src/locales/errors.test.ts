@@ -42,3 +42,69 @@ describe('error codes', () => {
     expect(zhText).toMatch(/[\u4e00-\u9fff]/);
   });
 });
+
+// Every code the Rust side can raise (`Error::new("code", …)` in core/src, `Error::new` and
+// `CommandError::new` in src-tauri/src) has a text in both languages, so a new refusal cannot reach
+// an operator as a bare English shell message. The .rs files lie outside ui/, where Vite's
+// `import.meta.glob` may not read (server.fs), so Node's fs reads them. This browser project has no
+// Node typings: the specifier is a variable, so TypeScript leaves the import untyped, and the few
+// calls used are typed here.
+interface NodeFs {
+  readdirSync(dir: URL, options: { recursive: true; encoding: 'utf8' }): string[];
+  readFileSync(file: URL, encoding: 'utf8'): string;
+}
+const NODE_FS = 'node:fs';
+const fs = (await import(/* @vite-ignore */ NODE_FS)) as NodeFs;
+// This file is ui/src/locales/errors.test.ts: three levels up is the repository root.
+const REPO = new URL('../../../', import.meta.url);
+const RUST_DIRS = ['core/src/', 'src-tauri/src/'];
+
+function rustSources(): Record<string, string> {
+  const sources: Record<string, string> = {};
+  for (const dir of RUST_DIRS) {
+    const base = new URL(dir, REPO);
+    for (const name of fs.readdirSync(base, { recursive: true, encoding: 'utf8' })) {
+      if (name.endsWith('.rs')) sources[dir + name] = fs.readFileSync(new URL(name, base), 'utf8');
+    }
+  }
+  return sources;
+}
+
+const RUST_SOURCES = rustSources();
+
+function rustErrorCodes(): string[] {
+  const codes = new Set<string>();
+  for (const text of Object.values(RUST_SOURCES)) {
+    // `\s*` spans the newline when the code sits on the line after `Error::new(`.
+    for (const match of text.matchAll(/(Command)?Error::new\(\s*"([a-z_]+)"/g)) codes.add(match[2] ?? '');
+  }
+  return [...codes].sort();
+}
+
+describe('error codes raised by the Rust code', () => {
+  const zh = createI18n('zh-CN');
+  const en = createI18n('en-US');
+  const codes = rustErrorCodes();
+
+  it('finds the sources and a plausible number of codes', () => {
+    const files = Object.keys(RUST_SOURCES);
+    expect(files.some((f) => f.startsWith('core/src/'))).toBe(true);
+    expect(files.some((f) => f.startsWith('src-tauri/src/'))).toBe(true);
+    // A broken path or regex must not pass silently with nothing to check.
+    expect(codes.length).toBeGreaterThan(80);
+    expect(codes).toContain('invalid_settings'); // a CommandError code of src-tauri
+    expect(codes).toContain('clock_override_refused'); // code on the line after `Error::new(`
+  });
+
+  it.each(codes)('%s has a zh-CN and an en-US text', (code) => {
+    const error = { code, message: `shell message for ${code}` };
+    const zhText = errorMessage(error, zh.t);
+    const enText = errorMessage(error, en.t);
+    expect(zh.exists(`errors.${code}`)).toBe(true);
+    expect(en.exists(`errors.${code}`)).toBe(true);
+    expect(zhText).not.toBe(error.message);
+    expect(enText).not.toBe(error.message);
+    expect(zhText).not.toBe(enText);
+    expect(zhText).toMatch(/[\u4e00-\u9fff]/);
+  });
+});

@@ -354,4 +354,42 @@ async fn settlement_identity_property(db: &TestDb) {
     db.assert_verified().await;
 }
 
-both_backends!(fees_and_refunds, settle_replay_and_identity, carry_forward_and_returns, settlement_identity_property);
+/// A refund of a purchase whose money the merchant was already paid leaves the merchant owing
+/// it until the next settlement: `verify` counts that claim beside the issuer's funds (the books
+/// are whole), and the next batch nets it.
+async fn refund_after_paid_out(db: &TestDb) {
+    db.mall("M1", "east").await;
+    base_rate(db, 100).await;
+    let a = db.merchant("M1", "A").await;
+    let card = db.anon_card().await;
+    db.load(&card, "1000").await;
+    let p = db.core.pay(&db.admin, pay(&card, "100", a, "pp1")).await.unwrap();
+    let d2 = db.core_at(&at(day("2026-03-02"))).await;
+    let s1 = d2.settle(&db.admin, day("2026-03-01")).await.unwrap();
+    d2.payout_mark(&db.admin, s1.batch_id, a, true).await.unwrap();
+    d2.refund(&db.admin, RefundRequest { payment_id: p.payment_id.unwrap(), amount: m("100"), reference: "pp2".into() })
+        .await
+        .unwrap();
+    let r = d2.verify(&db.admin).await.unwrap();
+    assert!(r.ok, "verify found problems: {:?}", r.problems);
+    // The purchase's fee (1.00) is the merchant's until settlement gives it back.
+    assert_eq!(r.reserve.merchant_receivables, m("100"));
+    assert_eq!(r.reserve.unsettled_payables, m("0"));
+    assert_eq!(r.reserve.card_balances, m("1000"));
+    // The next day: a purchase of 300 (fee 3), the refund of 100 (fee 1 back): 300 - 100 - 2.
+    d2.pay(&db.admin, pay(&card, "300", a, "pp3")).await.unwrap();
+    let d3 = db.core_at(&at(day("2026-03-03"))).await;
+    let s2 = d3.settle(&db.admin, day("2026-03-02")).await.unwrap();
+    assert_eq!(s2.payout, m("198"));
+    let r = d3.verify(&db.admin).await.unwrap();
+    assert!(r.ok, "verify found problems: {:?}", r.problems);
+    assert_eq!(r.reserve.merchant_receivables, m("0"));
+}
+
+both_backends!(
+    fees_and_refunds,
+    settle_replay_and_identity,
+    carry_forward_and_returns,
+    settlement_identity_property,
+    refund_after_paid_out
+);

@@ -62,6 +62,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../migrations/0004_analytics.sql")),
     (5, include_str!("../migrations/0005_buyer_links.sql")),
     (6, include_str!("../migrations/0006_buyer_marks.sql")),
+    (7, include_str!("../migrations/0007_writer_contention.sql")),
 ];
 
 /// `$ONECARD_DB`, else the SQLite file the console uses in the OS data directory.
@@ -249,6 +250,12 @@ impl Db {
                 continue;
             }
             for stmt in split_sql(sql) {
+                // `POSTGRES <statement>`: for PostgreSQL only (what SQLite cannot do in place).
+                let stmt = match stmt.strip_prefix("POSTGRES ") {
+                    Some(_) if self.backend != Backend::Postgres => continue,
+                    Some(rest) => rest.to_string(),
+                    None => stmt,
+                };
                 let stmt = self.dialect(&stmt);
                 tx.execute(stmt.as_str())
                     .await

@@ -19,7 +19,8 @@ use crate::Core;
 /// One thing verify found wrong.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Problem {
-    /// Which check: entry_balance, account_balance, negative_card, reserve, journal_chain,
+    /// Which check: entry_balance, account_balance, negative_card, orphan_posting,
+    /// orphan_payment, reserve, journal_chain,
     /// audit_chain, chain_head, anchor_chain, settlement.
     pub check: String,
     /// The table of the first bad row.
@@ -266,6 +267,32 @@ impl Core {
                 receivables += (-balance).max(0);
             }
             *totals.entry(kind).or_default() += balance;
+        }
+        // Postings and payments point at accounts and merchants that exist (PostgreSQL does not
+        // check these two references on insert: migration 0007).
+        let known: std::collections::HashSet<i64> = accts.iter().filter_map(|r| r.try_get::<i64, _>(0).ok()).collect();
+        if let Some(id) = sums.keys().filter(|id| !known.contains(id)).min() {
+            first(
+                problem("orphan_posting", "postings", *id, format!("postings to account {id}, which does not exist")),
+                &mut problems,
+            );
+        }
+        let orphan: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT p.id, p.merchant_id FROM payments p \
+             WHERE NOT EXISTS (SELECT 1 FROM merchants m WHERE m.id = p.merchant_id) ORDER BY p.id LIMIT 1",
+        )
+        .fetch_optional(pool)
+        .await?;
+        if let Some((id, merchant)) = orphan {
+            first(
+                problem(
+                    "orphan_payment",
+                    "payments",
+                    id,
+                    format!("payment to merchant {merchant}, which does not exist"),
+                ),
+                &mut problems,
+            );
         }
         let get = |k: &str| totals.get(k).copied().unwrap_or(0);
         let reserve = Reserve {

@@ -367,9 +367,12 @@ async fn refund_after_paid_out(db: &TestDb) {
     let d2 = db.core_at(&at(day("2026-03-02"))).await;
     let s1 = d2.settle(&db.admin, day("2026-03-01")).await.unwrap();
     d2.payout_mark(&db.admin, s1.batch_id, a, true).await.unwrap();
-    d2.refund(&db.admin, RefundRequest { payment_id: p.payment_id.unwrap(), amount: m("100"), reference: "pp2".into() })
-        .await
-        .unwrap();
+    d2.refund(
+        &db.admin,
+        RefundRequest { payment_id: p.payment_id.unwrap(), amount: m("100"), reference: "pp2".into() },
+    )
+    .await
+    .unwrap();
     let r = d2.verify(&db.admin).await.unwrap();
     assert!(r.ok, "verify found problems: {:?}", r.problems);
     // The purchase's fee (1.00) is the merchant's until settlement gives it back.

@@ -239,6 +239,36 @@ async fn negative_card_balance_is_found(db: &TestDb) {
     assert_eq!(find(&ps, "account_balance").id, card_account);
 }
 
+/// A posting to an account or a payment to a merchant that does not exist (PostgreSQL does not
+/// check these references on insert, migration 0007; SQLite does, so the test turns its check
+/// off for the tampering connection).
+async fn orphan_references_are_found(db: &TestDb) {
+    history(db).await;
+    let payment = db.scalar("SELECT MIN(id) FROM payments").await;
+    let entry = db.scalar(&format!("SELECT entry_id FROM payments WHERE id = {payment}")).await;
+    let tamper = [
+        format!("UPDATE postings SET account_id = 999999 WHERE entry_id = {entry} AND amount > 0"),
+        format!("UPDATE payments SET merchant_id = 888888 WHERE id = {payment}"),
+    ];
+    let mut conn = db.raw().acquire().await.unwrap();
+    if db.backend == common::Backend::Sqlite {
+        sqlx::query("PRAGMA foreign_keys = OFF").execute(&mut *conn).await.unwrap();
+    }
+    for sql in &tamper {
+        sqlx::query(sql).execute(&mut *conn).await.unwrap();
+    }
+    if db.backend == common::Backend::Sqlite {
+        sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await.unwrap();
+    }
+    drop(conn);
+    let ps = problems(db).await;
+    let p = find(&ps, "orphan_posting");
+    assert_eq!((p.table.as_str(), p.id), ("postings", 999_999));
+    let p = find(&ps, "orphan_payment");
+    assert_eq!((p.table.as_str(), p.id), ("payments", payment));
+    assert!(p.message.contains("888888"), "{p:?}");
+}
+
 async fn tampered_anchor_is_found(db: &TestDb) {
     history(db).await;
     db.core.anchor(&db.admin).await.unwrap();
@@ -258,5 +288,6 @@ both_backends!(
     deleted_last_rows_contradict_the_chain_head,
     tampered_balances_and_reserve_are_found,
     negative_card_balance_is_found,
+    orphan_references_are_found,
     tampered_anchor_is_found,
 );

@@ -218,8 +218,14 @@ impl Deltas {
 
     /// Writes every delta with one multi-row upsert per table (in chunks under the parameter
     /// limits).
+    ///
+    /// The buyer days go first: their rows are the buyers' own. The sums come last, in one
+    /// statement on PostgreSQL when they fit: a mall's day is one row every writer adds to, and
+    /// its lock is held until the commit, so the less that happens after it the less the other
+    /// writers wait.
     pub async fn write(&self, tx: &mut Transaction<'static, Any>, backend: Backend) -> Result<()> {
-        let tables: [(&str, &[&str], &[&str], &Agg); 7] = [
+        let marks = write_buyer_days(tx, backend, &self.buyer_days).await?;
+        let tables: [(&str, &[&str], &[&str], &Agg); 8] = [
             (
                 "r_sales",
                 &["mall", "merchant", "day", "channel"],
@@ -237,11 +243,9 @@ impl Deltas {
             ("r_card_hour", &["mall", "day", "card_type", "hour"], &["n", "amount"], &self.card_hour),
             ("r_card_category", &["mall", "day", "card_type", "category"], &["n", "amount"], &self.card_category),
             ("r_card_ticket", &["mall", "day", "card_type", "bucket"], &["n"], &self.card_ticket),
+            ("r_buyer_mark", &["mall", "day"], &MARK_COLUMNS, &marks),
         ];
-        for (table, keys, vals, agg) in tables {
-            upsert(tx, backend, table, keys, vals, agg).await?;
-        }
-        write_buyer_days(tx, backend, &self.buyer_days).await
+        upsert_all(tx, backend, &tables).await
     }
 
     /// What `write` makes of the buyer days in r_buyer_day's links and r_buyer_multi: each
@@ -274,17 +278,17 @@ impl Deltas {
 /// None for a day this write adds.
 type Links = Option<(Option<String>, Option<String>)>;
 
-/// Adds the buyer days and keeps r_buyer_day's links, r_buyer_multi and r_buyer_mark exact:
-/// reads every stored day of the touched buyers, merges the new days in, and writes back only
-/// the rows whose links changed, the buyers now seen in a second mall, and the change of the
-/// marks (the old rows' counts out, the new ones in). On PostgreSQL the touched buyers are
+/// Adds the buyer days and keeps r_buyer_day's links and r_buyer_multi exact: reads every
+/// stored day of the touched buyers, merges the new days in, and writes back only the rows
+/// whose links changed and the buyers now seen in a second mall. Returns the change of
+/// r_buyer_mark (the old rows' counts out, the new ones in) for the caller to add. On PostgreSQL the touched buyers are
 /// locked first (transaction advisory locks, in one global order), so two writers adding days
 /// of one buyer cannot link from the same stale read.
 async fn write_buyer_days(
     tx: &mut Transaction<'static, Any>,
     backend: Backend,
     days: &BTreeSet<(String, String, String)>,
-) -> Result<()> {
+) -> Result<Agg> {
     let mut new: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
     for (b, m, d) in days {
         new.entry(b.as_str()).or_default().push((m.as_str(), d.as_str()));
@@ -388,7 +392,7 @@ async fn write_buyer_days(
         q.execute(&mut **tx).await?;
     }
     marks.0.retain(|_, v| v.iter().any(|x| *x != 0));
-    upsert(tx, backend, "r_buyer_mark", &["mall", "day"], &MARK_COLUMNS, &marks).await
+    Ok(marks)
 }
 
 /// A buyer's advisory-lock key (FNV-1a: stable across processes and releases, unlike Rust's
@@ -402,44 +406,76 @@ fn lock_key(buyer: &str) -> i64 {
     h as i64
 }
 
-async fn upsert(
-    tx: &mut Transaction<'static, Any>,
-    backend: Backend,
-    table: &str,
-    keys: &[&str],
-    vals: &[&str],
-    agg: &Agg,
-) -> Result<()> {
-    if agg.0.is_empty() {
-        return Ok(());
-    }
-    let ncols = keys.len() + vals.len();
-    let set: Vec<String> = vals.iter().map(|v| format!("{v} = {table}.{v} + excluded.{v}")).collect();
-    let rows: Vec<(&Vec<K>, &Vec<i64>)> = agg.0.iter().collect();
-    for chunk in rows.chunks(30_000 / ncols) {
-        let sql = format!(
-            "INSERT INTO {table} ({}, {}) VALUES {} ON CONFLICT ({}) DO UPDATE SET {}",
-            keys.join(", "),
-            vals.join(", "),
-            values_clause(backend, chunk.len(), ncols, 1),
-            keys.join(", "),
-            set.join(", ")
-        );
+/// One rollup table's sums to add: (table, key columns, sum columns, sums).
+type Part<'a> = (&'a str, &'a [&'a str], &'a [&'a str], &'a Agg);
+
+/// Adds every table's sums: on PostgreSQL in one statement (a data-modifying CTE per table)
+/// when it stays under the parameter limit, otherwise one multi-row upsert per table and chunk.
+async fn upsert_all(tx: &mut Transaction<'static, Any>, backend: Backend, parts: &[Part<'_>]) -> Result<()> {
+    let parts: Vec<&Part> = parts.iter().filter(|p| !p.3 .0.is_empty()).collect();
+    let params: usize = parts.iter().map(|(_, k, v, a)| a.0.len() * (k.len() + v.len())).sum();
+    if backend == Backend::Postgres && parts.len() > 1 && params <= 30_000 {
+        let mut ctes = Vec::with_capacity(parts.len());
+        let mut next = 1;
+        for (i, (table, keys, vals, agg)) in parts.iter().enumerate() {
+            let ncols = keys.len() + vals.len();
+            ctes.push(format!("u{i} AS ({} RETURNING 1)", upsert_sql(backend, table, keys, vals, agg.0.len(), next)));
+            next += agg.0.len() * ncols;
+        }
+        let sql = format!("WITH {} SELECT 1", ctes.join(", "));
         let mut q = sqlx::query(&sql);
-        for (k, v) in chunk {
-            for part in k.iter() {
-                q = match part {
-                    K::I(i) => q.bind(*i),
-                    K::T(s) => q.bind(s.clone()),
-                };
-            }
-            for x in v.iter() {
-                q = q.bind(*x);
+        for (_, _, _, agg) in &parts {
+            for (k, v) in &agg.0 {
+                q = bind_sums(q, k, v);
             }
         }
         q.execute(&mut **tx).await?;
+        return Ok(());
+    }
+    for (table, keys, vals, agg) in parts {
+        let ncols = keys.len() + vals.len();
+        let rows: Vec<(&Vec<K>, &Vec<i64>)> = agg.0.iter().collect();
+        for chunk in rows.chunks(30_000 / ncols) {
+            let sql = upsert_sql(backend, table, keys, vals, chunk.len(), 1);
+            let mut q = sqlx::query(&sql);
+            for (k, v) in chunk {
+                q = bind_sums(q, k, v);
+            }
+            q.execute(&mut **tx).await?;
+        }
     }
     Ok(())
+}
+
+/// `INSERT ... ON CONFLICT ... DO UPDATE SET x = x + excluded.x` of `rows` rows, parameters
+/// numbered from `start`.
+fn upsert_sql(backend: Backend, table: &str, keys: &[&str], vals: &[&str], rows: usize, start: usize) -> String {
+    let set: Vec<String> = vals.iter().map(|v| format!("{v} = {table}.{v} + excluded.{v}")).collect();
+    format!(
+        "INSERT INTO {table} ({}, {}) VALUES {} ON CONFLICT ({}) DO UPDATE SET {}",
+        keys.join(", "),
+        vals.join(", "),
+        values_clause(backend, rows, keys.len() + vals.len(), start),
+        keys.join(", "),
+        set.join(", ")
+    )
+}
+
+fn bind_sums<'q>(
+    mut q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    k: &[K],
+    v: &[i64],
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+    for part in k {
+        q = match part {
+            K::I(i) => q.bind(*i),
+            K::T(s) => q.bind(s.clone()),
+        };
+    }
+    for x in v {
+        q = q.bind(*x);
+    }
+    q
 }
 
 /// The engine's hook: this transaction's ledger events into the rollups.

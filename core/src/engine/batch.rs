@@ -825,7 +825,7 @@ impl<'c> Batch<'c> {
     /// Writes everything queued with multi-row statements and commits.
     pub async fn flush_and_commit(mut self) -> Result<(), TxError> {
         // Dashboards read rollups, never raw rows: this transaction's purchases, refunds and
-        // reversals update them here, aggregated in memory, in a few multi-row upserts.
+        // reversals update them (below), aggregated in memory, in a few multi-row upserts.
         // A reversal does not load its payment's merchant (it only moves postings back); the
         // rollups need the merchant's mall.
         let missing: Vec<i64> = self
@@ -845,9 +845,6 @@ impl<'c> Batch<'c> {
             self.load_merchants(missing).await?;
         }
         let facts = self.ledger_facts();
-        if !facts.is_empty() {
-            crate::analytics::rollup::ledger(&mut self.tx, self.ctx.db.backend, facts).await?;
-        }
         let total: u64 = self.rows.values().map(|r| r.len() as u64).sum();
         let mut done = 0;
         for (table, cols) in TABLES {
@@ -894,6 +891,12 @@ impl<'c> Batch<'c> {
         .bind(self.chain.id)
         .execute(&mut *self.tx)
         .await?;
+        // The rollups' rows (a mall's day, a merchant's day) are shared by every writer: on
+        // PostgreSQL their upsert locks them until the commit, so they come last, after this
+        // transaction's own rows, just before the accounts (locked in the same spirit).
+        if !facts.is_empty() {
+            crate::analytics::rollup::ledger(&mut self.tx, self.ctx.db.backend, facts).await?;
+        }
         let mut deltas: Vec<(i64, i64, i64)> = self.deltas.iter().map(|(id, (b, v))| (*id, *b, *v)).collect();
         deltas.sort_unstable();
         if self.backend() == Backend::Postgres && !deltas.is_empty() {

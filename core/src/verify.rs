@@ -20,7 +20,7 @@ use crate::Core;
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Problem {
     /// Which check: entry_balance, account_balance, negative_card, orphan_posting,
-    /// orphan_payment, reserve, journal_chain,
+    /// orphan_payment, orphan_topup, orphan_refund, reserve, journal_chain,
     /// audit_chain, chain_head, anchor_chain, settlement.
     pub check: String,
     /// The table of the first bad row.
@@ -268,8 +268,8 @@ impl Core {
             }
             *totals.entry(kind).or_default() += balance;
         }
-        // Postings and payments point at accounts and merchants that exist (PostgreSQL does not
-        // check these two references on insert: migration 0007).
+        // Every reference of the ledger's rows exists (PostgreSQL does not check them on insert:
+        // migration 0007).
         let known: std::collections::HashSet<i64> = accts.iter().filter_map(|r| r.try_get::<i64, _>(0).ok()).collect();
         if let Some(id) = sums.keys().filter(|id| !known.contains(id)).min() {
             first(
@@ -277,22 +277,26 @@ impl Core {
                 &mut problems,
             );
         }
-        let orphan: Option<(i64, i64)> = sqlx::query_as(
-            "SELECT p.id, p.merchant_id FROM payments p \
-             WHERE NOT EXISTS (SELECT 1 FROM merchants m WHERE m.id = p.merchant_id) ORDER BY p.id LIMIT 1",
-        )
-        .fetch_optional(pool)
-        .await?;
-        if let Some((id, merchant)) = orphan {
-            first(
-                problem(
-                    "orphan_payment",
-                    "payments",
-                    id,
-                    format!("payment to merchant {merchant}, which does not exist"),
-                ),
-                &mut problems,
-            );
+        // (check, table, the row's id column, its reference, the table it points at)
+        let references = [
+            ("orphan_posting", "postings", "entry_id", "entry_id", "journal_entries"),
+            ("orphan_payment", "payments", "id", "merchant_id", "merchants"),
+            ("orphan_payment", "payments", "id", "card_id", "cards"),
+            ("orphan_payment", "payments", "id", "entry_id", "journal_entries"),
+            ("orphan_topup", "topups", "entry_id", "entry_id", "journal_entries"),
+            ("orphan_refund", "refunds", "id", "payment_id", "payments"),
+            ("orphan_refund", "refunds", "id", "entry_id", "journal_entries"),
+        ];
+        for (check, table, id_col, col, parent) in references {
+            let orphan: Option<(i64, i64)> = sqlx::query_as(&format!(
+                "SELECT t.{id_col}, t.{col} FROM {table} t \
+                 WHERE NOT EXISTS (SELECT 1 FROM {parent} x WHERE x.id = t.{col}) ORDER BY t.{id_col} LIMIT 1"
+            ))
+            .fetch_optional(pool)
+            .await?;
+            if let Some((id, missing)) = orphan {
+                first(problem(check, table, id, format!("{col} {missing} does not exist in {parent}")), &mut problems);
+            }
         }
         let get = |k: &str| totals.get(k).copied().unwrap_or(0);
         let reserve = Reserve {

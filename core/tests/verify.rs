@@ -249,6 +249,7 @@ async fn orphan_references_are_found(db: &TestDb) {
     let tamper = [
         format!("UPDATE postings SET account_id = 999999 WHERE entry_id = {entry} AND amount > 0"),
         format!("UPDATE payments SET merchant_id = 888888 WHERE id = {payment}"),
+        "UPDATE topups SET entry_id = 777777 WHERE entry_id = (SELECT MIN(entry_id) FROM topups)".to_string(),
     ];
     let mut conn = db.raw().acquire().await.unwrap();
     if db.backend == common::Backend::Sqlite {
@@ -266,7 +267,9 @@ async fn orphan_references_are_found(db: &TestDb) {
     assert_eq!((p.table.as_str(), p.id), ("postings", 999_999));
     let p = find(&ps, "orphan_payment");
     assert_eq!((p.table.as_str(), p.id), ("payments", payment));
-    assert!(p.message.contains("888888"), "{p:?}");
+    assert!(p.message.contains("merchant_id 888888"), "{p:?}");
+    let p = find(&ps, "orphan_topup");
+    assert_eq!((p.table.as_str(), p.id), ("topups", 777_777));
 }
 
 async fn tampered_anchor_is_found(db: &TestDb) {

@@ -25,22 +25,24 @@ export const ERROR_CODES = [
   'settlement_account_required', 'settlement_out_of_order', 'unsettled_balance', 'invalid_category',
 ] as const;
 
-describe('error codes', () => {
-  const zh = createI18n('zh-CN');
-  const en = createI18n('en-US');
+const zh = createI18n('zh-CN');
+const en = createI18n('en-US');
 
-  it.each(ERROR_CODES)('%s has a zh-CN and an en-US text', (code) => {
-    const error = { code, message: `shell message for ${code}` };
-    const zhText = errorMessage(error, zh.t);
-    const enText = errorMessage(error, en.t);
-    expect(zh.exists(`errors.${code}`)).toBe(true);
-    expect(en.exists(`errors.${code}`)).toBe(true);
-    expect(zhText).not.toBe(error.message);
-    expect(enText).not.toBe(error.message);
-    expect(zhText).not.toBe(enText);
-    // Chinese text for Chinese operators.
-    expect(zhText).toMatch(/[\u4e00-\u9fff]/);
-  });
+/** The code has its own text in both languages, Chinese for Chinese operators. */
+function expectBothLanguages(code: string): void {
+  const error = { code, message: `shell message for ${code}` };
+  const zhText = errorMessage(error, zh.t);
+  const enText = errorMessage(error, en.t);
+  expect(zh.exists(`errors.${code}`)).toBe(true);
+  expect(en.exists(`errors.${code}`)).toBe(true);
+  expect(zhText).not.toBe(error.message);
+  expect(enText).not.toBe(error.message);
+  expect(zhText).not.toBe(enText);
+  expect(zhText).toMatch(/[\u4e00-\u9fff]/);
+}
+
+describe('error codes', () => {
+  it.each(ERROR_CODES)('%s has a zh-CN and an en-US text', expectBothLanguages);
 });
 
 // Every code the Rust side can raise (`Error::new("code", …)` in core/src, `Error::new` and
@@ -82,8 +84,6 @@ function rustErrorCodes(): string[] {
 }
 
 describe('error codes raised by the Rust code', () => {
-  const zh = createI18n('zh-CN');
-  const en = createI18n('en-US');
   const codes = rustErrorCodes();
 
   it('finds the sources and a plausible number of codes', () => {
@@ -96,15 +96,5 @@ describe('error codes raised by the Rust code', () => {
     expect(codes).toContain('clock_override_refused'); // code on the line after `Error::new(`
   });
 
-  it.each(codes)('%s has a zh-CN and an en-US text', (code) => {
-    const error = { code, message: `shell message for ${code}` };
-    const zhText = errorMessage(error, zh.t);
-    const enText = errorMessage(error, en.t);
-    expect(zh.exists(`errors.${code}`)).toBe(true);
-    expect(en.exists(`errors.${code}`)).toBe(true);
-    expect(zhText).not.toBe(error.message);
-    expect(enText).not.toBe(error.message);
-    expect(zhText).not.toBe(enText);
-    expect(zhText).toMatch(/[\u4e00-\u9fff]/);
-  });
+  it.each(codes)('%s has a zh-CN and an en-US text', expectBothLanguages);
 });

@@ -15,8 +15,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use common::{drivers_or_skip, ConsoleApp, TempDir};
 use onecard::card_number::CardNumber;
 use onecard::money::Money;
-use onecard::types::{CardType, Category, Channel, CityTier, Funding, Medium, PayerType};
-use onecard::{Core, IssueRequest, MallAddRequest, MerchantAddRequest, OpenOptions, PayRequest, TopUpRequest};
+use onecard::types::{CardType, Category, Channel, Funding, Medium, PayerType};
+use onecard::{Core, IssueRequest, MerchantAddRequest, OpenOptions, PayRequest, TopUpRequest};
 
 const DEMO_PASSWORD: &str = "onecard-demo";
 
@@ -40,19 +40,7 @@ async fn seeded(dir: &TempDir) -> (String, [String; 3]) {
 
     let core = core_on(&url, &days[0]).await;
     let admin = core.actor("admin").await.expect("admin");
-    core.mall_add(
-        &admin,
-        MallAddRequest {
-            code: "SH01".into(),
-            name: "上海青浦奥莱".into(),
-            region: "east".into(),
-            city_tier: CityTier::parse("1").expect("tier"),
-            mode: None,
-            card_since: None,
-        },
-    )
-    .await
-    .expect("add a mall");
+    common::add_demo_mall(&core, &admin).await;
     let m = core
         .merchant_add_full(
             &admin,

@@ -9,8 +9,8 @@
 mod common;
 
 use common::{drivers_or_skip, ConsoleApp, TempDir};
-use onecard::types::{Category, CityTier, Role};
-use onecard::{Core, MallAddRequest, MerchantAddRequest, UserAddRequest};
+use onecard::types::{Category, Role};
+use onecard::{Core, MerchantAddRequest, UserAddRequest};
 
 const DEMO_PASSWORD: &str = "onecard-demo";
 
@@ -31,19 +31,7 @@ async fn seeded(dir: &TempDir) -> (String, String) {
     let url = format!("sqlite://{}", dir.path().join("onecard.db").display());
     let core = Core::init(&url, true).await.expect("init the sandbox");
     let admin = core.actor("admin").await.expect("admin");
-    core.mall_add(
-        &admin,
-        MallAddRequest {
-            code: "SH01".into(),
-            name: "上海青浦奥莱".into(),
-            region: "east".into(),
-            city_tier: CityTier::parse("1").expect("tier"),
-            mode: None,
-            card_since: None,
-        },
-    )
-    .await
-    .expect("add a mall");
+    common::add_demo_mall(&core, &admin).await;
     let m = core
         .merchant_add(
             &admin,

@@ -118,6 +118,19 @@ pub async fn sandbox_sqlite(dir: &Path) -> String {
     url
 }
 
+/// The mall the end-to-end screens work in (SH01, 上海青浦奥莱, tier 1, card mode from today).
+pub async fn add_demo_mall(core: &onecard::Core, admin: &onecard::auth::Actor) {
+    let r = onecard::MallAddRequest {
+        code: "SH01".into(),
+        name: "上海青浦奥莱".into(),
+        region: "east".into(),
+        city_tier: onecard::types::CityTier::parse("1").expect("tier"),
+        mode: None,
+        card_since: None,
+    };
+    core.mall_add(admin, r).await.expect("add a mall");
+}
+
 /// A TCP port nobody listens on right now.
 pub fn free_port() -> u16 {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind an ephemeral port");

@@ -435,20 +435,24 @@ mod tests {
         }
     }
 
+    /// The text of each row's first cell (its kind).
+    fn first_column(t: &Table) -> Vec<String> {
+        t.rows
+            .iter()
+            .map(|r| match &r[0] {
+                Cell::Text(t) => t.clone(),
+                _ => String::new(),
+            })
+            .collect()
+    }
+
     #[test]
     fn csv_stays_ascii_and_people_get_bilingual_labels() {
         let s = sample();
         let csv = s.table(false);
         assert_eq!(csv.headers, ["kind", "id", "time", "payment", "amount", "fee"]);
         assert!(csv.headers.iter().chain(std::iter::once(&csv.title)).all(|h| h.is_ascii()));
-        let kinds: Vec<String> = csv
-            .rows
-            .iter()
-            .map(|r| match &r[0] {
-                Cell::Text(t) => t.clone(),
-                _ => String::new(),
-            })
-            .collect();
+        let kinds = first_column(&csv);
         assert_eq!(kinds[..3], ["purchase", "refund", "purchase_reversal"]);
         assert_eq!(kinds[3..], ["total_gross", "total_refunds", "total_fees", "total_net"]);
 
@@ -459,14 +463,7 @@ mod tests {
         );
         assert!(xlsx.title.starts_with("对账单 Statement 7"), "{}", xlsx.title);
         assert!(xlsx.title.chars().count() <= 31, "an XLSX sheet name is at most 31 characters");
-        let kinds: Vec<String> = xlsx
-            .rows
-            .iter()
-            .map(|r| match &r[0] {
-                Cell::Text(t) => t.clone(),
-                _ => String::new(),
-            })
-            .collect();
+        let kinds = first_column(&xlsx);
         assert_eq!(kinds[0], "消费 Purchase");
         assert_eq!(kinds[2], "消费冲正 Purchase reversal");
         assert_eq!(kinds[6], "净额合计 Total net");

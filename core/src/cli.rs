@@ -211,6 +211,7 @@ async fn run(argv: Vec<String>) -> Result<(Value, i32)> {
         let sandbox = a.switch("--sandbox");
         a.done()?;
         let core = Core::init(&url, sandbox).await?;
+        core.close().await;
         return Ok((
             json!({"initialized": true, "sandbox": core.is_sandbox_db(), "backend": core.backend(), "db": core.display_url()}),
             0,
@@ -220,16 +221,23 @@ async fn run(argv: Vec<String>) -> Result<(Value, i32)> {
         return analytics_cmd::demo(&url, &mut a).await.map(|v| (v, 0));
     }
     let core = Core::open(&url).await?;
-    let actor = core.actor(&user).await?;
-    if let Some(r) = analytics_cmd::run(&cmd, &core, &actor, &mut a).await {
+    let r = command(&core, &user, &cmd, &mut a).await;
+    core.close().await;
+    r
+}
+
+/// One command on an open database, as `user`.
+async fn command(core: &Core, user: &str, cmd: &str, a: &mut Args) -> Result<(Value, i32)> {
+    let actor = core.actor(user).await?;
+    if let Some(r) = analytics_cmd::run(cmd, core, &actor, a).await {
         return r;
     }
-    let v = match cmd.as_str() {
-        "mall" => mall(&core, &actor, &mut a).await?,
+    let v = match cmd {
+        "mall" => mall(core, &actor, a).await?,
         // Merchants and the clearing center: core/src/cli_clearing.rs.
         "merchant" | "fee-rule" | "settle" | "settlement" | "statement" | "payout" | "reserve" | "channel"
-        | "complaint" | "rating" | "bench-settle" => crate::cli_clearing::run(&core, &actor, &cmd, &mut a).await?,
-        "card" => card(&core, &actor, &mut a).await?,
+        | "complaint" | "rating" | "bench-settle" => crate::cli_clearing::run(core, &actor, cmd, a).await?,
+        "card" => card(core, &actor, a).await?,
         "topup" => {
             let card = CardNumber::parse(&a.word("CARD")?)?;
             let amount = Money::parse(&a.word("AMOUNT")?)?;
@@ -291,18 +299,18 @@ async fn run(argv: Vec<String>) -> Result<(Value, i32)> {
             a.done()?;
             core.anchor(&actor).await?
         }
-        "user" => user_cmd(&core, &actor, &mut a).await?,
-        "rule" => rule(&core, &actor, &mut a).await?,
+        "user" => user_cmd(core, &actor, a).await?,
+        "rule" => rule(core, &actor, a).await?,
         "bench" => {
             let payments = a.take("--payments").map(|s| int(&s, "--payments")).transpose()?.unwrap_or(100_000);
             let clients = a.take("--clients").map(|s| int(&s, "--clients")).transpose()?.unwrap_or(16);
             a.done()?;
-            to_json(&crate::bench::run(&core, &actor, payments as u64, clients as usize).await?)
+            to_json(&crate::bench::run(core, &actor, payments as u64, clients as usize).await?)
         }
         "bench-cards" => {
             let cards = a.take("--cards").map(|s| int(&s, "--cards")).transpose()?.unwrap_or(1_000_000);
             a.done()?;
-            to_json(&crate::bench::card_pages(&core, &actor, cards).await?)
+            to_json(&crate::bench::card_pages(core, &actor, cards).await?)
         }
         other => return Err(usage(format!("unknown command {other:?}"))),
     };

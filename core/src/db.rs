@@ -54,6 +54,18 @@ pub struct Db {
     pub url: String,
 }
 
+/// WAL pages after which the committing connection copies the WAL back into the database file
+/// (SQLite's default is 1,000 pages, 4 MiB: about one 1,000-purchase group commit). The copy
+/// runs inside that commit, and most of the pages a purchase dirties (its card's account and
+/// timeline, the payments-by-card index) are dirtied again by the next groups: copying every
+/// ~16 commits instead of after every one copies such a page once for all of them. Purchases/s
+/// on SQLite: +15% (BENCHMARKS.md). Durability is the same: a commit is acknowledged once its
+/// WAL frames are synced, and a crash replays the WAL.
+const WAL_AUTOCHECKPOINT_PAGES: u32 = 16_000;
+/// The WAL file is cut back to this size when it restarts, so one big import does not leave a
+/// huge file behind.
+const WAL_SIZE_LIMIT: u64 = 64 << 20;
+
 /// The migrations, in order. Never edit one after release; add a new file.
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_ledger.sql")),
@@ -176,11 +188,13 @@ impl Db {
             // for the lock (a long busy timeout) rather than fail.
             Backend::Sqlite => AnyPoolOptions::new().max_connections(4).after_connect(|conn, _| {
                 Box::pin(async move {
-                    conn.execute(
+                    conn.execute(sqlx::raw_sql(&format!(
                         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
                          PRAGMA busy_timeout=600000; PRAGMA foreign_keys=ON; \
-                         PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
-                    )
+                         PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; \
+                         PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}; \
+                         PRAGMA journal_size_limit={WAL_SIZE_LIMIT};"
+                    )))
                     .await?;
                     Ok(())
                 })
@@ -192,6 +206,26 @@ impl Db {
                 Error::new("db_unavailable", format!("cannot open database {}: {e}", display_url(&url)))
             })?;
         Ok(Db { pool, backend, url })
+    }
+
+    /// Closes the pool and waits for it. A SQLite file is then whole on its own: its WAL (up to
+    /// [`WAL_SIZE_LIMIT`] of recent commits while the database is open) is copied back into it
+    /// and emptied, so a copy of the file alone is a complete backup.
+    pub async fn close(&self) {
+        self.pool.close().await;
+        if self.backend == Backend::Sqlite && sqlite_path(&self.url).is_some() {
+            // The pool's last connection copies the WAL back as it closes, but sqlx can finish
+            // closing it after `close` has returned: one more connection makes the copy certain.
+            // It waits a little for that closing connection, never long for another process
+            // that reads the file (the console while a nightly job ends): that process's own
+            // checkpoints copy the WAL back then.
+            if let Ok(mut conn) = <sqlx::AnyConnection as sqlx::Connection>::connect(&self.url).await {
+                let _ = sqlx::raw_sql("PRAGMA busy_timeout=2000; PRAGMA wal_checkpoint(TRUNCATE);")
+                    .execute(&mut conn)
+                    .await;
+                let _ = sqlx::Connection::close(conn).await;
+            }
+        }
     }
 
     /// Begins a write transaction: `BEGIN IMMEDIATE` on SQLite takes the write lock up front so

@@ -291,6 +291,11 @@ impl Core {
         &self.ctx.db
     }
 
+    /// Closes the database (`Db::close`): a SQLite file is then whole on its own.
+    pub async fn close(&self) {
+        self.ctx.db.close().await;
+    }
+
     pub(crate) fn pii(&self) -> Result<&Pii> {
         match &self.ctx.pii {
             Some(p) => Ok(p),

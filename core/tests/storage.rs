@@ -85,3 +85,51 @@ both_backends!(
     only_sandboxes_take_a_fixed_clock,
     personal_data_needs_the_right_key,
 );
+
+/// What every SQLite connection of the core runs with: a commit is on disk when it returns
+/// (WAL, synchronous=FULL), other processes are waited for, and the WAL is copied back in large
+/// steps (db.rs, `WAL_AUTOCHECKPOINT_PAGES`) and cut back afterwards.
+#[tokio::test]
+async fn sqlite_connections_are_durable() {
+    let db =
+        TestDb::new(common::Backend::Sqlite, "sqlite_connections_are_durable").await.expect("SQLite test database");
+    let conn = onecard::db::Db::connect(&db.url).await.unwrap();
+    for (pragma, want) in [
+        ("synchronous", 2),
+        ("busy_timeout", 600_000),
+        ("foreign_keys", 1),
+        ("wal_autocheckpoint", 16_000),
+        ("journal_size_limit", 64 << 20),
+    ] {
+        let got: i64 = sqlx::query_scalar(&format!("PRAGMA {pragma}")).fetch_one(&conn.pool).await.unwrap();
+        assert_eq!(got, want, "PRAGMA {pragma}");
+    }
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&conn.pool).await.unwrap();
+    assert_eq!(mode, "wal");
+}
+
+/// A closed SQLite database is one file: closing copies the WAL back (it holds up to 64 MiB of
+/// recent commits while the database is open), so a copy of the file alone has every
+/// acknowledged movement.
+#[tokio::test]
+async fn closing_leaves_the_file_whole() {
+    let db = TestDb::new(common::Backend::Sqlite, "closing_leaves_the_file_whole").await.expect("SQLite test database");
+    let url = db.empty_db("whole").await;
+    let core = Core::init_with(&url, true, &db.opts(NOW)).await.unwrap();
+    let card = core
+        .issue_card(&db.admin, IssueRequest { card_type: CardType::Virtual, holder: None, mall: None })
+        .await
+        .unwrap();
+    let card = onecard::card_number::CardNumber::parse(&card.card).unwrap();
+    core.top_up(&db.admin, common::topup(&card, "88.50", "whole-1")).await.unwrap();
+    let path = db.dir.path().join("whole.db");
+    let wal = db.dir.path().join("whole.db-wal");
+    assert!(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) > 0, "the top-up is in the WAL while open");
+    core.close().await;
+    assert_eq!(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0), 0, "the WAL is copied back on close");
+    let copy = db.dir.path().join("copy.db");
+    std::fs::copy(&path, &copy).unwrap();
+    let reopened = Core::open_with(&format!("sqlite://{}", copy.display()), &db.opts(NOW)).await.unwrap();
+    let shown = reopened.card_show(&db.admin, &card).await.unwrap();
+    assert_eq!(shown.balance.to_string(), "88.50");
+}

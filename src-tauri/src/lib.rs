@@ -110,6 +110,14 @@ pub fn run() {
             analytics::import_run,
             analytics::import_list,
         ])
-        .run(tauri::generate_context!())
-        .expect("the OneCard console could not start its window");
+        .build(tauri::generate_context!())
+        .expect("the OneCard console could not start its window")
+        .run(|app, event| {
+            if let tauri::RunEvent::Exit = event {
+                // Close the database before the process ends: on SQLite the last connection
+                // copies the WAL back, so the file is whole on its own (a copy is a backup).
+                use tauri::Manager;
+                tauri::async_runtime::block_on(app.state::<AppState>().close());
+            }
+        });
 }

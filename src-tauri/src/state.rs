@@ -87,9 +87,20 @@ impl AppState {
     pub async fn reconnect(&self, url: String) -> Result<Arc<Core>, CommandError> {
         let core = open_or_create(&url).await;
         let mut db = self.db.write().await;
-        *db = Db { url: Ok(url), core: core.clone() };
+        let old = std::mem::replace(&mut *db, Db { url: Ok(url), core: core.clone() });
+        drop(db);
         self.set_session(None);
+        if let Ok(old) = old.core {
+            old.close().await;
+        }
         core.map_err(Into::into)
+    }
+
+    /// Closes the database (the console is exiting).
+    pub async fn close(&self) {
+        if let Ok(core) = self.core().await {
+            core.close().await;
+        }
     }
 
     /// Sets or clears the signed-in user.

@@ -727,6 +727,8 @@ pub async fn run_with(url: &str, seed: u64, scale: Scale, key_file: Option<std::
         }
     }
     import(&core, &admin, "inventory-all.csv", seed, Rows::Inventory(inv)).await?;
+    // The file is whole on its own once the demo returns (the WAL copied back, in the time).
+    core.close().await;
     let secs = started.elapsed().as_secs_f64();
     Ok(json!({
         "db": core.display_url(), "seed": seed, "scale": format!("{scale:?}").to_lowercase(),

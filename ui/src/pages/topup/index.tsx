@@ -21,7 +21,7 @@ import { topUp } from '../../services/payments';
 import { formatMoneySafe } from '../../utils/format';
 import { fromFen, parseAmount, toFen } from '../../utils/money';
 import { isValidCardNumber } from '../../utils/validate';
-import TopUpResult from './components/TopUpResult';
+import MovementResult from '../../components/MovementResult';
 import TopUpRules from './components/TopUpRules';
 import { cashLimit, cashRefused } from './rules';
 
@@ -99,7 +99,14 @@ export default function TopUpPage() {
       <Row gutter={16}>
         <Col xs={24} lg={14}>
           <Card>
-            {result !== null && <TopUpResult movement={result} />}
+            {result !== null && (
+              <MovementResult
+                movement={result}
+                doneKey="topup.done"
+                balanceKey="topup.newBalance"
+                balanceTestId="topup-result-balance"
+              />
+            )}
             <Form<Values>
               form={form}
               layout="vertical"

@@ -19,7 +19,7 @@ import { maskCard } from '../../../utils/mask';
 import { parseAmount } from '../../../utils/money';
 import { isValidCardNumber } from '../../../utils/validate';
 import MerchantSelect, { lastMerchant, rememberMerchant } from './MerchantSelect';
-import PayResult from './PayResult';
+import MovementResult from '../../../components/MovementResult';
 import { useCardResolver } from './useCardResolver';
 import { useCheckoutTimer } from './useCheckoutTimer';
 
@@ -96,7 +96,14 @@ export default function PayForm() {
   const shown = resolver.resolved;
   return (
     <div onFocusCapture={timer.start} style={{ maxWidth: 640 }}>
-      {result !== null && <PayResult movement={result} />}
+      {result !== null && (
+        <MovementResult
+          movement={result}
+          doneKey="cashier.paid"
+          balanceKey="cashier.balanceAfter"
+          balanceTestId="pay-result-balance"
+        />
+      )}
       <Form<Values>
         form={form}
         layout="vertical"

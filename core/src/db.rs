@@ -219,11 +219,13 @@ impl Db {
             // It waits a little for that closing connection, never long for another process
             // that reads the file (the console while a nightly job ends): that process's own
             // checkpoints copy the WAL back then.
-            if let Ok(mut conn) = <sqlx::AnyConnection as sqlx::Connection>::connect(&self.url).await {
-                let _ = sqlx::raw_sql("PRAGMA busy_timeout=2000; PRAGMA wal_checkpoint(TRUNCATE);")
-                    .execute(&mut conn)
-                    .await;
-                let _ = sqlx::Connection::close(conn).await;
+            // (A one-connection pool rather than a bare connection: a future that runs a query on
+            // `&mut AnyConnection` is not `Send` for every lifetime, which Tauri's commands need.)
+            let one = AnyPoolOptions::new().max_connections(1).connect(&self.url).await;
+            if let Ok(one) = one {
+                let _ = sqlx::query("PRAGMA busy_timeout=2000").execute(&one).await;
+                let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").fetch_all(&one).await;
+                one.close().await;
             }
         }
     }

@@ -114,10 +114,15 @@ pub fn run() {
         .expect("the OneCard console could not start its window")
         .run(|app, event| {
             if let tauri::RunEvent::Exit = event {
-                // Close the database before the process ends: on SQLite the last connection
-                // copies the WAL back, so the file is whole on its own (a copy is a backup).
+                // Close the database before the process ends: on SQLite the WAL is copied back,
+                // so the file is whole on its own (a copy is a backup). Bounded: closing waits
+                // for connections in use, and a long job must not keep the console from exiting
+                // (what it committed is in the WAL either way).
                 use tauri::Manager;
-                tauri::async_runtime::block_on(app.state::<AppState>().close());
+                let state = app.state::<AppState>();
+                tauri::async_runtime::block_on(async {
+                    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), state.close()).await;
+                });
             }
         });
 }

@@ -117,6 +117,9 @@ impl Model {
                     Err("refund_exceeds_purchase")
                 } else if self.frozen[p.card] {
                     Err("card_frozen")
+                } else if self.balance[p.card] + fen > CAPS[p.card] {
+                    // Refunds go back to the card and respect its cap (rule 1), like top-ups.
+                    Err("balance_cap_exceeded")
                 } else {
                     Ok(())
                 }

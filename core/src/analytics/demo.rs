@@ -807,8 +807,13 @@ pub async fn bench_dashboard(core: &Core, actor: &Actor, runs: usize) -> Result<
 /// over the raw rows (ledger payments and refunds, imported sales and footfall): the baseline
 /// the rollups are measured against.
 pub async fn raw_compare(core: &Core, actor: &Actor) -> Result<Value> {
+    raw_compare_for(core, actor, &super::metrics::Filter::default()).await
+}
+
+/// [`raw_compare`] for a period and scope.
+pub async fn raw_compare_for(core: &Core, actor: &Actor, filter: &super::metrics::Filter) -> Result<Value> {
     let db = core.db();
-    let v = super::metrics::view(db, actor, &super::metrics::Filter::default()).await?;
+    let v = super::metrics::view(db, actor, filter).await?;
     let (from, to) = (v.from.to_string(), v.to.to_string());
     let day_expr = |col: &str| match db.backend {
         crate::db::Backend::Sqlite => format!("strftime('%Y-%m-%d', {col} / 1000000 + 28800, 'unixepoch')"),

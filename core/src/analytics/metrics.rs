@@ -362,20 +362,18 @@ pub async fn sums_by_mode(db: &Db, v: &View, malls: &[MallRow]) -> Result<BTreeM
     Ok(out)
 }
 
-type Segments = [(String, Mode, NaiveDate, NaiveDate)];
+type Segments = [Segment];
 
 /// Identified buyers and those among them with sales on >= 2 distinct days, per mode.
 ///
 /// Buyers seen in one mall only are counted per mall-period. A period that starts before the
 /// mall's first buyer day or ends after its last (every period of the default view, the whole
 /// range of the data) is summed from r_buyer_mark, a few hundred rows per mall whatever the
-/// number of buyers (migration 0006 has the formulas). Any other period is an index range scan
-/// of its buyer days: the row with the period's first day <= day <= its last day and no earlier
-/// day of the buyer in that mall inside the period (r_buyer_day.prev_day, migration 0005),
-/// exactly one per buyer, the buyer having come back when that row's next_day is inside the
-/// period too. Buyers seen in several malls (r_buyer_multi) are grouped by buyer, since their
-/// days in two malls may be one date; so is everything when a mall went back to a mode it had
-/// left (its two periods would count a buyer twice).
+/// number of buyers (migration 0006 has the formulas). Any other period reads buyer days
+/// (r_buyer_day with its prev_day and next_day links, migration 0005): those inside it, after it
+/// or before it ([`scan_buyer_days`]). Buyers seen in several malls (r_buyer_multi) are grouped
+/// by buyer, since their days in two malls may be one date; so is everything when a mall went
+/// back to a mode it had left (its two periods would count a buyer twice).
 async fn repurchase(db: &Db, v: &View, segs: &Segments, malls: &[MallRow]) -> Result<BTreeMap<Mode, (i64, i64)>> {
     let mut out: BTreeMap<Mode, (i64, i64)> = BTreeMap::new();
     let mut seen = BTreeSet::new();
@@ -383,7 +381,7 @@ async fn repurchase(db: &Db, v: &View, segs: &Segments, malls: &[MallRow]) -> Re
         group_by_buyer(db, v, segs, malls, false, &mut out).await?;
         return Ok(out);
     }
-    let mut scan = Vec::new();
+    let mut scan: Vec<(&Segment, MarkSums)> = Vec::new();
     // SQLite caps a compound SELECT at 500 terms. The dates are NaiveDate's own digits, so they
     // go in as literals; the mall codes are parameters.
     for (c, chunk) in segs.chunks(200).enumerate() {
@@ -398,14 +396,31 @@ async fn repurchase(db: &Db, v: &View, segs: &Segments, malls: &[MallRow]) -> Re
                  SUM(CASE WHEN day >= '{a}' THEN days - prevs ELSE 0 END) AS to_end, \
                  SUM(CASE WHEN day >= '{a}' THEN lasts - prev_lasts ELSE 0 END) AS to_end_once, \
                  SUM(CASE WHEN day <= '{b}' THEN firsts ELSE 0 END) AS from_start, \
-                 SUM(CASE WHEN day <= '{b}' THEN first_nexts ELSE 0 END) AS from_start_again \
+                 SUM(CASE WHEN day <= '{b}' THEN first_nexts ELSE 0 END) AS from_start_again, \
+                 SUM(CASE WHEN day >= '{a}' AND day <= '{b}' THEN days ELSE 0 END) AS inside, \
+                 SUM(CASE WHEN day >= '{a}' THEN lasts ELSE 0 END) AS lasts_from_a, \
+                 SUM(CASE WHEN day >= '{a}' AND day <= '{b}' THEN lasts ELSE 0 END) AS lasts_in, \
+                 SUM(CASE WHEN day >= '{a}' THEN prev_lasts ELSE 0 END) AS prev_lasts_from_a, \
+                 SUM(CASE WHEN day >= '{a}' AND day <= '{b}' THEN firsts ELSE 0 END) AS firsts_in \
                  FROM r_buyer_mark WHERE mall = {pm}"
             ));
         }
-        let cols: Vec<String> = ["before_a", "after_b", "to_end", "to_end_once", "from_start", "from_start_again"]
-            .iter()
-            .map(|c| format!("CAST(COALESCE({c}, 0) AS BIGINT)"))
-            .collect();
+        let cols: Vec<String> = [
+            "before_a",
+            "after_b",
+            "to_end",
+            "to_end_once",
+            "from_start",
+            "from_start_again",
+            "inside",
+            "lasts_from_a",
+            "lasts_in",
+            "prev_lasts_from_a",
+            "firsts_in",
+        ]
+        .iter()
+        .map(|c| format!("CAST(COALESCE({c}, 0) AS BIGINT)"))
+        .collect();
         sql.push(&format!("SELECT seg, {} FROM ({}) u", cols.join(", "), parts.join(" UNION ALL ")));
         for r in sql.fetch(db).await? {
             let Some(seg) = usize::try_from(get_i(&r, 0)).ok().and_then(|i| segs.get(c * 200 + i)) else { continue };
@@ -416,7 +431,18 @@ async fn repurchase(db: &Db, v: &View, segs: &Segments, malls: &[MallRow]) -> Re
             } else if before == 0 {
                 (get_i(&r, 5), get_i(&r, 6))
             } else {
-                scan.push(seg.clone());
+                let sums = MarkSums {
+                    before,
+                    inside: get_i(&r, 7),
+                    after,
+                    lasts_from_a: get_i(&r, 8),
+                    lasts_in: get_i(&r, 9),
+                    prev_lasts_from_a: get_i(&r, 10),
+                    firsts_to_b: get_i(&r, 5),
+                    firsts_in: get_i(&r, 11),
+                    first_nexts_to_b: get_i(&r, 6),
+                };
+                scan.push((seg, sums));
                 continue;
             };
             let e = out.entry(seg.1).or_default();
@@ -424,32 +450,181 @@ async fn repurchase(db: &Db, v: &View, segs: &Segments, malls: &[MallRow]) -> Re
             e.1 += counts.1;
         }
     }
-    for chunk in scan.chunks(200) {
-        let mut sql = Sql::new(db.backend);
-        let mut parts = Vec::with_capacity(chunk.len());
-        for (mall, mode, a, b) in chunk {
-            let pm = sql.t(mall);
-            parts.push(format!(
-                "SELECT '{}' AS mode, COUNT(*) AS n, SUM(CASE WHEN next_day <= '{b}' THEN 1 ELSE 0 END) AS r \
-                 FROM r_buyer_day WHERE mall = {pm} AND day >= '{a}' AND day <= '{b}' \
-                 AND (prev_day IS NULL OR prev_day < '{a}') \
-                 AND NOT EXISTS (SELECT 1 FROM r_buyer_multi x WHERE x.buyer = r_buyer_day.buyer)",
-                mode.as_str()
-            ));
-        }
-        sql.push(&format!(
-            "SELECT mode, CAST(SUM(n) AS BIGINT), CAST(COALESCE(SUM(r), 0) AS BIGINT) FROM ({}) u GROUP BY mode",
-            parts.join(" UNION ALL ")
-        ));
-        for r in sql.fetch(db).await? {
-            let Ok(mode) = Mode::parse(&get_s(&r, 0)) else { continue };
-            let e = out.entry(mode).or_default();
-            e.0 += get_i(&r, 1);
-            e.1 += get_i(&r, 2);
-        }
+    for (mode, buyers, repeat) in scan_buyer_days(db, &scan).await? {
+        let e = out.entry(mode).or_default();
+        e.0 += buyers;
+        e.1 += repeat;
     }
     group_by_buyer(db, v, segs, malls, true, &mut out).await?;
     Ok(out)
+}
+
+type Segment = (String, Mode, NaiveDate, NaiveDate);
+
+/// What reading one buyer day outside a period costs, in buyer days read inside: every row
+/// outside is summed and the buyers coming back are looked up by key, while inside only the
+/// first days are read further (BENCHMARKS.md, issue 5, measured on the large demo).
+const OUTSIDE_ROW_COST: i64 = 8;
+
+/// Which buyer days of a mall count a period [a, b] that starts after its first buyer day and
+/// ends before its last: those inside the period, or those after or before it when they are
+/// fewer by more than [`OUTSIDE_ROW_COST`] (r_buyer_mark says how many each are), so a period
+/// that leaves out a little at each end (the whole range less a day: all the buyer days before)
+/// reads that little. [`scan_buyer_days`] has the formulas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    Inside,
+    After,
+    Before,
+}
+
+/// A period's sums from r_buyer_mark (single-mall buyers), for [`scan_buyer_days`].
+#[derive(Debug, Clone, Copy)]
+struct MarkSums {
+    /// Buyer days before a, inside [a, b], after b.
+    before: i64,
+    inside: i64,
+    after: i64,
+    /// Buyers whose last day is >= a; last days inside [a, b]; last days whose previous day is >= a.
+    lasts_from_a: i64,
+    lasts_in: i64,
+    prev_lasts_from_a: i64,
+    /// Buyers whose first day is <= b; first days inside [a, b]; first days whose next day is <= b.
+    firsts_to_b: i64,
+    firsts_in: i64,
+    first_nexts_to_b: i64,
+}
+
+impl MarkSums {
+    fn reach(&self) -> Reach {
+        if self.inside <= OUTSIDE_ROW_COST * self.after.min(self.before) {
+            Reach::Inside
+        } else if self.after <= self.before {
+            Reach::After
+        } else {
+            Reach::Before
+        }
+    }
+}
+
+/// Buyers and repeat buyers of periods anchored at neither end, per mode.
+///
+/// A buyer day is a row (p, d, n): the buyer's day d in the mall, with the previous and next
+/// ones (none = before or after every day). The period's buyers are its rows with p < a <= d <= b,
+/// one per buyer (the first day inside); a buyer comes only once when that row's n > b too.
+/// - Inside: those rows are read directly.
+/// - After (rows with d > b are read): buyers = (buyers with a day >= a) - (rows d > b, p < a:
+///   buyers whose days from a on are all after b). A once-buyer's one day inside is either their
+///   last day (last days inside less those whose p >= a, the latter being last days with p >= a
+///   less those with d > b) or the p of their first row after b, whose own p is < a.
+/// - Before (rows with d < a are read), the mirror image: buyers = (buyers with a day <= b) -
+///   (rows d < a, n > b); a once-buyer's one day inside is their first day (first days inside
+///   less those with n <= b, the latter being first days with n <= b less those with d < a) or
+///   the n of their last row before a, whose own n is > b.
+///
+/// Debug builds count every period all three ways and stop when they disagree, so the tests
+/// check each formula against the others on every period they ask for.
+async fn scan_buyer_days(db: &Db, scan: &[(&Segment, MarkSums)]) -> Result<Vec<(Mode, i64, i64)>> {
+    let all: &[Reach] = if cfg!(debug_assertions) { &[Reach::Inside, Reach::After, Reach::Before] } else { &[] };
+    // One statement after the other: run side by side on the pool's connections they took
+    // longer on 2 cores (measured on the large demo).
+    let mut results = Vec::new();
+    for reach in [Reach::Inside, Reach::After, Reach::Before] {
+        let picked: Vec<usize> =
+            (0..scan.len()).filter(|i| all.contains(&reach) || scan[*i].1.reach() == reach).collect();
+        for chunk in picked.chunks(200) {
+            results.push(scan_job(db, scan, reach, chunk.to_vec()).await?);
+        }
+    }
+    let mut counted: BTreeMap<usize, (i64, i64)> = BTreeMap::new();
+    for (reach, rows) in results {
+        for (i, counts) in rows {
+            if let Some(first) = counted.get(&i) {
+                debug_assert_eq!(
+                    *first, counts,
+                    "repurchase counts of {:?} read {reach:?} differ from another reach",
+                    scan[i].0
+                );
+            } else {
+                counted.insert(i, counts);
+            }
+        }
+    }
+    Ok(counted.into_iter().map(|(i, (b, r))| (scan[i].0 .1, b, r)).collect())
+}
+
+/// One statement of [`scan_buyer_days`] (a UNION ALL of at most 200 periods): buyers and repeat
+/// buyers of the periods `picked`.
+async fn scan_job(
+    db: &Db,
+    scan: &[(&Segment, MarkSums)],
+    reach: Reach,
+    picked: Vec<usize>,
+) -> Result<(Reach, Vec<(usize, (i64, i64))>)> {
+    let mut sql = Sql::new(db.backend);
+    let mut parts = Vec::with_capacity(picked.len());
+    // NOT IN rather than a correlated NOT EXISTS: SQLite builds the (small) set once instead of
+    // opening a cursor for every row read.
+    let single = "r.buyer NOT IN (SELECT buyer FROM r_buyer_multi)";
+    for i in &picked {
+        let ((mall, _, a, b), _) = &scan[*i];
+        let pm = sql.t(mall);
+        parts.push(match reach {
+            Reach::Inside => format!(
+                "SELECT CAST({i} AS BIGINT) AS seg, COUNT(*) AS s1, \
+                 SUM(CASE WHEN next_day <= '{b}' THEN 1 ELSE 0 END) AS s2, 0 AS s3 \
+                 FROM r_buyer_day r WHERE mall = {pm} AND day >= '{a}' AND day <= '{b}' \
+                 AND (prev_day IS NULL OR prev_day < '{a}') AND {single}"
+            ),
+            Reach::After => {
+                let pm2 = sql.t(mall);
+                format!(
+                    "SELECT CAST({i} AS BIGINT) AS seg, \
+                     SUM(CASE WHEN prev_day IS NULL OR prev_day < '{a}' THEN 1 ELSE 0 END) AS s1, \
+                     SUM(CASE WHEN next_day IS NULL AND prev_day >= '{a}' THEN 1 ELSE 0 END) AS s2, \
+                     (SELECT COUNT(*) FROM r_buyer_day r JOIN r_buyer_day q \
+                      ON q.buyer = r.buyer AND q.mall = r.mall AND q.day = r.prev_day \
+                      WHERE r.mall = {pm2} AND r.day > '{b}' AND r.prev_day >= '{a}' \
+                      AND r.prev_day <= '{b}' AND (q.prev_day IS NULL OR q.prev_day < '{a}') \
+                      AND {single}) AS s3 \
+                     FROM r_buyer_day r WHERE mall = {pm} AND day > '{b}' AND {single}"
+                )
+            }
+            Reach::Before => {
+                let pm2 = sql.t(mall);
+                format!(
+                    "SELECT CAST({i} AS BIGINT) AS seg, \
+                     SUM(CASE WHEN next_day IS NULL OR next_day > '{b}' THEN 1 ELSE 0 END) AS s1, \
+                     SUM(CASE WHEN prev_day IS NULL AND next_day <= '{b}' THEN 1 ELSE 0 END) AS s2, \
+                     (SELECT COUNT(*) FROM r_buyer_day r JOIN r_buyer_day q \
+                      ON q.buyer = r.buyer AND q.mall = r.mall AND q.day = r.next_day \
+                      WHERE r.mall = {pm2} AND r.day < '{a}' AND r.next_day >= '{a}' \
+                      AND r.next_day <= '{b}' AND (q.next_day IS NULL OR q.next_day > '{b}') \
+                      AND {single}) AS s3 \
+                     FROM r_buyer_day r WHERE mall = {pm} AND day < '{a}' AND {single}"
+                )
+            }
+        });
+    }
+    sql.push(&format!(
+        "SELECT seg, CAST(COALESCE(s1, 0) AS BIGINT), CAST(COALESCE(s2, 0) AS BIGINT), \
+         CAST(COALESCE(s3, 0) AS BIGINT) FROM ({}) u",
+        parts.join(" UNION ALL ")
+    ));
+    let mut out = Vec::with_capacity(picked.len());
+    for r in sql.fetch(db).await? {
+        let Some((i, m)) = usize::try_from(get_i(&r, 0)).ok().and_then(|i| scan.get(i).map(|s| (i, s.1))) else {
+            continue;
+        };
+        let (s1, s2, s3) = (get_i(&r, 1), get_i(&r, 2), get_i(&r, 3));
+        let (buyers, once) = match reach {
+            Reach::Inside => (s1, s1 - s2),
+            Reach::After => (m.lasts_from_a - s1, m.lasts_in - (m.prev_lasts_from_a - s2) + s3),
+            Reach::Before => (m.firsts_to_b - s1, m.firsts_in - (m.first_nexts_to_b - s2) + s3),
+        };
+        out.push((i, (buyers, buyers - once)));
+    }
+    Ok((reach, out))
 }
 
 /// The repurchase counts by grouping buyer days by buyer (all buyers, or those of r_buyer_multi

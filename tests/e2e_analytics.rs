@@ -4,7 +4,9 @@
 //! core's chart, the period), narrows them to one mall through the mall select, opens the
 //! forecast tab and forecasts the dining category (chart, MAPE 17.86%, and with the default 14
 //! lead days a reorder of 1,120 x 0.5 + 49.50 safety - 500.00 on hand = 669.50), then
-//! imports a small footfall CSV on the Imports screen and finds it in the list of imports.
+//! imports a small footfall CSV on the Imports screen and finds it in the list of imports; then
+//! starts a large sales import, cancels it while its progress shows, and finds nothing of it
+//! written (the list of imports and the dashboards' figures are as before).
 //! Screenshots of every step go to target/e2e-screenshots/.
 
 #[macro_use]
@@ -12,6 +14,7 @@ mod common;
 
 use common::{drivers_or_skip, ConsoleApp, TempDir};
 use onecard::analytics::import::Kind;
+use onecard::analytics::metrics::Filter;
 use onecard::analytics::Mode;
 use onecard::types::{Category, CityTier};
 use onecard::{Core, MallAddRequest, MerchantAddRequest};
@@ -21,7 +24,7 @@ const DEMO_PASSWORD: &str = "onecard-demo";
 /// Two malls (M1 traditional until Feb 1 then card, M2 card), dining merchants A (M1) and B (M2)
 /// and apparel C (M1); six weeks of sales (A 100.00 a day; B 10..60 a day, doubled from week 3;
 /// C 50.00 a day) and stock counts for A and B.
-async fn seeded(dir: &TempDir) -> String {
+async fn seeded(dir: &TempDir) -> (String, i64) {
     let url = format!("sqlite://{}", dir.path().join("onecard.db").display());
     let core = Core::init(&url, true).await.expect("init the sandbox");
     let admin = core.actor("admin").await.expect("admin");
@@ -64,7 +67,18 @@ async fn seeded(dir: &TempDir) -> String {
          {b},2026-01-12,200.00,1060.00\n"
     );
     core.import_bytes(&admin, Kind::Inventory, "inventory.csv", inv.as_bytes()).await.expect("import stock");
-    url
+    (url, a)
+}
+
+/// What a cancelled import must leave as it was: the files imported and the mode comparison
+/// (sales, transactions, buyers), read through a core of the test's own on the same file.
+async fn written(db_url: &str) -> (Vec<String>, serde_json::Value) {
+    let core = Core::open(db_url).await.expect("open the console's database");
+    let admin = core.actor("admin").await.expect("admin");
+    let files = core.import_list(&admin, 100).await.expect("imports").into_iter().map(|r| r.file).collect();
+    let compare = core.dashboard(&admin, "compare", &Filter::default()).await.expect("compare");
+    core.close().await;
+    (files, compare)
 }
 
 /// Waits until at least one element matches `css` (e.g. the SVG inside a chart).
@@ -83,14 +97,26 @@ async fn wait_count(app: &ConsoleApp, css: &str) -> Result<(), String> {
 async fn dashboards_forecast_and_an_import() {
     let Some(drivers) = drivers_or_skip("e2e_analytics") else { return };
     let data = TempDir::new("onecard-e2e-ana");
-    let db_url = seeded(&data).await;
+    let (db_url, merchant_a) = seeded(&data).await;
     let footfall = data.path().join("footfall-e2e.csv");
     std::fs::write(
         &footfall,
         "mall,date,hour,entries\nM1,2026-02-20,10,120\nM1,2026-02-20,11,80\nM2,2026-02-21,12,64\n",
     )
     .expect("write the footfall file");
-    let app = ConsoleApp::launch(&drivers, &[("ONECARD_DB", db_url.into())]).await;
+    // Big enough that its import (reading, checking, writing in chunks) is still running when
+    // Cancel is clicked.
+    let big = data.path().join("sales-big.csv");
+    let mut csv =
+        String::from("mall,merchant,channel,txn_id,time,amount,customer_id,member,checkout_seconds,returned\n");
+    for i in 0..150_000 {
+        let day = 1 + i % 28;
+        csv.push_str(&format!(
+            "M1,{merchant_a},till,big{i},2026-02-{day:02}T15:00:00+08:00,12.50,g{i},false,60,false\n"
+        ));
+    }
+    std::fs::write(&big, csv).expect("write the big sales file");
+    let app = ConsoleApp::launch(&drivers, &[("ONECARD_DB", db_url.clone().into())]).await;
 
     step!(app, "ana-01-login", {
         app.wait_for_page_text(&["admin", DEMO_PASSWORD]).await?;
@@ -135,5 +161,27 @@ async fn dashboards_forecast_and_an_import() {
         app.wait_for_id_text("import-list", "sales-6w.csv").await.map(drop)
     });
 
+    let before = written(&db_url).await;
+    assert_eq!(before.0.len(), 3, "{:?}", before.0);
+    step!(app, "ana-06-import-cancelled", {
+        app.click("import-kind").await?;
+        app.click("import-kind-sales").await?;
+        app.retype("import-path", big.to_str().expect("utf-8 path")).await?;
+        app.click("import-run").await?;
+        // The progress bar names a stage with row counts: the job runs and reports.
+        app.wait_for_id_text("import-stage", " / ").await?;
+        app.click("import-cancel").await?;
+        app.by_id("import-cancelled").await?;
+        app.click("import-list-reload").await?;
+        let list = app.wait_for_id_text("import-list", "footfall-e2e.csv").await?;
+        if list.contains("sales-big.csv") {
+            return Err(format!("the cancelled file is listed as imported: {list}"));
+        }
+        Ok(())
+    });
+
     app.quit().await;
+    // Nothing of the cancelled file: not recorded as imported (so it can be imported again), not
+    // counted in any figure.
+    assert_eq!(written(&db_url).await, before);
 }

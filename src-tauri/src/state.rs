@@ -2,7 +2,7 @@
 //! the long jobs that can be cancelled. The core is swapped when Settings points the console at
 //! another database, so it sits behind a lock and is handed out as an `Arc`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use onecard::auth::Actor;
@@ -17,7 +17,7 @@ use crate::CommandError;
 pub struct AppState {
     db: Arc<RwLock<Db>>,
     session: Mutex<Option<Actor>>,
-    jobs: Mutex<HashMap<String, JobControl>>,
+    jobs: Jobs,
 }
 
 struct Db {
@@ -52,7 +52,7 @@ impl AppState {
                 guard.core = core;
             }
         });
-        AppState { db, session: Mutex::new(None), jobs: Mutex::new(HashMap::new()) }
+        AppState { db, session: Mutex::new(None), jobs: Jobs::default() }
     }
 
     /// The open core, or why there is none.
@@ -115,23 +115,68 @@ impl AppState {
 
     /// Registers a long job under the UI's id so `job_cancel` can reach it.
     pub fn start_job(&self, id: &str, control: JobControl) {
-        self.jobs.lock().unwrap_or_else(|p| p.into_inner()).insert(id.to_string(), control);
+        self.jobs.start(id, control);
     }
 
     /// Forgets a finished job.
     pub fn end_job(&self, id: &str) {
-        self.jobs.lock().unwrap_or_else(|p| p.into_inner()).remove(id);
+        self.jobs.end(id);
     }
 
-    /// Cancels a running job; false when there is none by that id (it already ended).
+    /// Cancels a job: now when it runs, else as soon as it starts. True when it was running.
     pub fn cancel_job(&self, id: &str) -> bool {
-        match self.jobs.lock().unwrap_or_else(|p| p.into_inner()).get(id) {
-            Some(c) => {
-                c.cancel();
-                true
-            }
-            None => false,
+        self.jobs.cancel(id)
+    }
+}
+
+/// How many cancels of jobs not (yet) running are remembered.
+const EARLY_CANCELS: usize = 64;
+
+/// The long jobs the UI can cancel, by the id the UI gave each run.
+#[derive(Default)]
+struct Jobs(Mutex<JobsInner>);
+
+#[derive(Default)]
+struct JobsInner {
+    running: HashMap<String, JobControl>,
+    /// Ids cancelled before their command registered them. The screen offers Cancel as soon as it
+    /// sends the command, and the command registers its job only after the session check, so a
+    /// quick click would otherwise be lost and the job would run to its commit. Ids are fresh for
+    /// every run, so a remembered id never cancels another job; the oldest are dropped.
+    early: VecDeque<String>,
+}
+
+impl Jobs {
+    fn lock(&self) -> std::sync::MutexGuard<'_, JobsInner> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn start(&self, id: &str, control: JobControl) {
+        let mut jobs = self.lock();
+        if let Some(at) = jobs.early.iter().position(|e| e == id) {
+            jobs.early.remove(at);
+            control.cancel();
         }
+        jobs.running.insert(id.to_string(), control);
+    }
+
+    fn end(&self, id: &str) {
+        self.lock().running.remove(id);
+    }
+
+    fn cancel(&self, id: &str) -> bool {
+        let mut jobs = self.lock();
+        if let Some(c) = jobs.running.get(id) {
+            c.cancel();
+            return true;
+        }
+        if !jobs.early.iter().any(|e| e == id) {
+            jobs.early.push_back(id.to_string());
+            if jobs.early.len() > EARLY_CANCELS {
+                jobs.early.pop_front();
+            }
+        }
+        false
     }
 }
 
@@ -141,5 +186,59 @@ async fn open_or_create(url: &str) -> Result<Arc<Core>, Error> {
     match Core::open(url).await {
         Err(e) if e.code == "not_initialized" => Core::init(url, false).await.map(Arc::new),
         other => other.map(Arc::new),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn control() -> JobControl {
+        JobControl::new(|_| {})
+    }
+
+    #[test]
+    fn a_cancel_reaches_a_running_job() {
+        let jobs = Jobs::default();
+        let c = control();
+        jobs.start("a", c.clone());
+        assert!(jobs.cancel("a"));
+        assert!(c.is_cancelled());
+        jobs.end("a");
+        // Ended: nothing to reach, and a later run under a new id is not touched.
+        assert!(!jobs.cancel("a"));
+        let next = control();
+        jobs.start("b", next.clone());
+        assert!(!next.is_cancelled());
+    }
+
+    #[test]
+    fn a_cancel_before_the_job_registers_stops_it_when_it_does() {
+        let jobs = Jobs::default();
+        assert!(!jobs.cancel("early"));
+        let other = control();
+        jobs.start("other", other.clone());
+        assert!(!other.is_cancelled());
+        let c = control();
+        jobs.start("early", c.clone());
+        assert!(c.is_cancelled());
+        // Used once: the id is forgotten, so it does not linger.
+        assert!(jobs.lock().early.is_empty());
+    }
+
+    #[test]
+    fn early_cancels_are_bounded() {
+        let jobs = Jobs::default();
+        for i in 0..(EARLY_CANCELS + 10) {
+            jobs.cancel(&format!("j{i}"));
+        }
+        jobs.cancel("j70");
+        assert_eq!(jobs.lock().early.len(), EARLY_CANCELS);
+        let oldest = control();
+        jobs.start("j0", oldest.clone());
+        assert!(!oldest.is_cancelled(), "the oldest early cancel was dropped");
+        let newest = control();
+        jobs.start(&format!("j{}", EARLY_CANCELS + 9), newest.clone());
+        assert!(newest.is_cancelled());
     }
 }

@@ -294,6 +294,15 @@ impl ConsoleApp {
         e.send_keys(text).await.map_err(|err| format!("type into {id}: {err}"))
     }
 
+    /// Replaces what the input with `data-testid` = `id` holds by `text`: selects all of it and
+    /// types over it, as a user would (React sees the same input events as from typing).
+    pub async fn retype(&self, id: &str, text: &str) -> Result<(), String> {
+        let css = format!("input[data-testid='{id}'], [data-testid='{id}'] input");
+        let e = self.wait_for(&css).await?;
+        e.send_keys(Key::Control + "a").await.map_err(|err| format!("select all in {id}: {err}"))?;
+        e.send_keys(text).await.map_err(|err| format!("type into {id}: {err}"))
+    }
+
     /// Waits until the element with `data-testid` = `id` shows text containing `expected`.
     pub async fn wait_for_id_text(&self, id: &str, expected: &str) -> Result<String, String> {
         let css = format!("[data-testid='{id}']");
@@ -325,19 +334,28 @@ impl ConsoleApp {
 
     /// Saves a screenshot of the window to target/e2e-screenshots/<name>.png.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("the target dir").join("e2e-screenshots");
-        std::fs::create_dir_all(&dir).expect("create target/e2e-screenshots");
-        let path = dir.join(format!("{name}.png"));
-        self.driver.screenshot(&path).await.expect("take a screenshot");
-        path
+        self.try_screenshot(name).await.expect("take a screenshot")
     }
 
-    /// Fails the test after saving a screenshot of what the window showed.
+    async fn try_screenshot(&self, name: &str) -> Result<PathBuf, String> {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("the target dir").join("e2e-screenshots");
+        std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
+        let path = dir.join(format!("{name}.png"));
+        self.driver.screenshot(&path).await.map_err(|e| format!("take a screenshot: {e}"))?;
+        Ok(path)
+    }
+
+    /// Fails the test after saving a screenshot of what the window showed. The reason is
+    /// printed first: a window that no longer answers must not hide why the step failed.
     pub async fn fail(self, name: &str, why: String) -> ! {
-        let shot = self.screenshot(&format!("{name}-failure")).await;
+        eprintln!("step {name} failed: {why}");
+        let shot = match self.try_screenshot(&format!("{name}-failure")).await {
+            Ok(p) => p.display().to_string(),
+            Err(e) => e,
+        };
         let text = self.page_text().await;
         self.quit().await;
-        panic!("{why}\nscreenshot: {}\npage text:\n{text}", shot.display());
+        panic!("{why}\nscreenshot: {shot}\npage text:\n{text}");
     }
 
     /// Closes the window and the session, then stops the drivers.

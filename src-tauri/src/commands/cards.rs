@@ -87,7 +87,8 @@ pub async fn batch_issue(
     Ok(result?)
 }
 
-/// Cancels a running job; false when it already ended.
+/// Cancels a job, also one whose command has not registered it yet (it starts cancelled);
+/// true when it was running.
 #[tauri::command(rename_all = "snake_case")]
 pub fn job_cancel(state: State<'_, AppState>, job: String) -> bool {
     state.cancel_job(&job)

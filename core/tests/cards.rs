@@ -4,9 +4,10 @@
 mod common;
 
 use common::{cn, holder, id_number, m, name, pay, phone, topup, TestDb};
+use onecard::auth::Scope;
 use onecard::card_number::CardNumber;
 use onecard::money::Money;
-use onecard::types::{CardType, Category, Channel, CityTier, Funding, PayerType};
+use onecard::types::{CardType, Category, Channel, CityTier, Funding, PayerType, Role};
 use onecard::{
     BatchIssueRequest, CardAction, CardActionRequest, Holder, IssueRequest, MallAddRequest, MerchantAddRequest,
     TransferRequest,
@@ -177,6 +178,51 @@ async fn one_member_may_hold_several_cards(db: &TestDb) {
     let (ma, mb, mc) = (member(a).await, member(b).await, member(c).await);
     assert_eq!(ma, mb);
     assert_ne!(ma, mc);
+}
+
+/// Issues that reach the writer together are decided on one read of their malls and holders:
+/// each holder still gets one member (found, or created once), each mall's scope still holds,
+/// and a refused issue writes nothing.
+async fn issues_decided_together_find_or_create_each_member_once(db: &TestDb) {
+    db.mall("M1", "east").await;
+    db.mall("W1", "west").await;
+    let known = db.reg_card(30).await;
+    let east = db.user_scoped("east-op", Role::Operator, vec![Scope::Region("east".into())]).await;
+    let (members, cards) =
+        (db.scalar("SELECT COUNT(*) FROM members").await, db.scalar("SELECT COUNT(*) FROM cards").await);
+    let req = |who: u32, mall: &str| IssueRequest {
+        card_type: CardType::Physical,
+        holder: Some(holder(who)),
+        mall: Some(mall.to_string()),
+    };
+    let mut bad_id = holder(33);
+    let wrong = if bad_id.id_number.ends_with('0') { "1" } else { "0" };
+    bad_id.id_number.replace_range(17.., wrong);
+    let mut asks = Vec::new();
+    for i in 0..12u32 {
+        asks.push((&east, req(30 + i % 3, "M1")));
+    }
+    asks.push((&east, req(34, "W1")));
+    asks.push((&db.admin, req(35, "NOPE")));
+    asks.push((&db.admin, IssueRequest { card_type: CardType::Physical, holder: Some(bad_id), mall: None }));
+    let results = futures_util::future::join_all(asks.iter().map(|(who, r)| db.core.issue_card(who, r.clone()))).await;
+    let codes: Vec<String> =
+        results[12..].iter().map(|r| r.as_ref().map_or_else(|e| e.code.to_string(), |_| "ok".to_string())).collect();
+    assert_eq!(codes, ["forbidden", "mall_not_found", "invalid_id_number"]);
+    let issued: Vec<CardNumber> = results[..12].iter().map(|r| cn(&r.as_ref().expect("issued").card)).collect();
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM members").await, members + 2, "holders 31 and 32 are new");
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM cards").await, cards + 12);
+    let member = |n: &CardNumber| {
+        let sql = format!("SELECT member_id FROM cards WHERE number = '{}'", n.as_str());
+        async move { db.scalar(&sql).await }
+    };
+    let known_member = member(&known).await;
+    for (i, n) in issued.iter().enumerate() {
+        let same = member(&issued[i % 3]).await;
+        assert_eq!(member(n).await, same, "card {i}");
+        assert_eq!(same == known_member, i % 3 == 0, "card {i}: holder 30 keeps the member it had");
+    }
+    db.assert_verified().await;
 }
 
 async fn anonymous_cards_expire_after_the_configured_years(db: &TestDb) {
@@ -436,6 +482,7 @@ both_backends!(
     inactive_merchant_takes_no_payment,
     registered_cards_need_name_id_number_and_mobile,
     one_member_may_hold_several_cards,
+    issues_decided_together_find_or_create_each_member_once,
     anonymous_cards_expire_after_the_configured_years,
     personal_data_is_encrypted_at_rest,
     batch_issue_is_one_idempotent_transaction,

@@ -548,11 +548,16 @@ impl Batch<'_> {
     }
 
     pub(crate) async fn mall_region(&mut self, code: &str) -> Result<String> {
+        if let Some(r) = self.regions.get(code) {
+            return Ok(r.clone());
+        }
         let region: Option<String> = sqlx::query_scalar("SELECT region FROM malls WHERE code = $1")
             .bind(code)
             .fetch_optional(&mut *self.tx)
             .await?;
-        region.ok_or_else(|| Error::new("mall_not_found", format!("no mall {code:?}")))
+        let region = region.ok_or_else(|| Error::new("mall_not_found", format!("no mall {code:?}")))?;
+        self.regions.insert(code.to_string(), region.clone());
+        Ok(region)
     }
 
     /// Finds the member with this ID number, or creates one with encrypted personal data.
@@ -562,10 +567,14 @@ impl Batch<'_> {
         if let Some(m) = self.members.get(&bidx) {
             return Ok(*m);
         }
-        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM members WHERE id_number_bidx = $1")
-            .bind(bidx.clone())
-            .fetch_optional(&mut *self.tx)
-            .await?;
+        let found: Option<i64> = if self.members_absent.contains(&bidx) {
+            None
+        } else {
+            sqlx::query_scalar("SELECT id FROM members WHERE id_number_bidx = $1")
+                .bind(bidx.clone())
+                .fetch_optional(&mut *self.tx)
+                .await?
+        };
         let mid = match found {
             Some(m) => m,
             None => {

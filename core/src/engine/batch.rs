@@ -138,6 +138,10 @@ pub(crate) struct Batch<'c> {
     pub idem: HashMap<(String, String), (String, String)>,
     /// Members by ID-number blind index, found or created in this batch.
     pub members: HashMap<String, i64>,
+    /// Blind indexes the prefetch looked up and found no member for (created when issued).
+    pub members_absent: HashSet<String>,
+    /// Malls' regions by code, as read in this transaction (a mall's region never changes).
+    pub regions: HashMap<String, String>,
     qr_nonces: HashSet<String>,
     rows: HashMap<&'static str, Vec<Vec<V>>>,
     deltas: HashMap<i64, (i64, i64)>,
@@ -196,6 +200,8 @@ impl<'c> Batch<'c> {
             reversed: HashSet::new(),
             idem: HashMap::new(),
             members: HashMap::new(),
+            members_absent: HashSet::new(),
+            regions: HashMap::new(),
             qr_nonces: HashSet::new(),
             rows: HashMap::new(),
             deltas: HashMap::new(),
@@ -216,9 +222,18 @@ impl<'c> Batch<'c> {
         let mut numbers = Vec::new();
         let mut merchants = Vec::new();
         let mut payments = Vec::new();
+        let mut malls = Vec::new();
+        let mut id_numbers = Vec::new();
         let mut keys: HashMap<&'static str, Vec<String>> = HashMap::new();
         for (op, _) in ops {
             match op {
+                // Card issues: the mall's region (scope check) and the holder's member, so a
+                // group of issues costs two reads, not one or two round trips per card.
+                Op::Issue(r) => {
+                    malls.extend(r.mall.iter().cloned());
+                    let id = r.holder.as_ref().and_then(|h| crate::types::IdNumber::parse(&h.id_number).ok());
+                    id_numbers.extend(id);
+                }
                 Op::TopUp(r) => {
                     numbers.push(r.card.as_str().to_string());
                     keys.entry("topup").or_default().push(r.reference.clone());
@@ -262,6 +277,56 @@ impl<'c> Batch<'c> {
         self.load_cards("c.number", numbers.into_iter().map(V::T).collect()).await?;
         self.load_cards("c.id", ids.into_iter().map(V::I).collect()).await?;
         self.load_merchants(merchants).await?;
+        self.load_regions(malls).await?;
+        self.load_members(&id_numbers).await?;
+        Ok(())
+    }
+
+    async fn load_regions(&mut self, mut codes: Vec<String>) -> Result<(), TxError> {
+        codes.retain(|c| !self.regions.contains_key(c));
+        codes.sort();
+        codes.dedup();
+        for chunk in codes.chunks(2000) {
+            let sql = format!(
+                "SELECT code, region FROM malls WHERE code IN ({})",
+                placeholders(self.backend(), chunk.len(), 1)
+            );
+            let mut q = sqlx::query_as::<_, (String, String)>(&sql);
+            for c in chunk {
+                q = q.bind(c.clone());
+            }
+            self.regions.extend(q.fetch_all(&mut *self.tx).await?);
+        }
+        Ok(())
+    }
+
+    /// Looks the holders up by blind index; without the data key there is nothing to look up
+    /// (each issue is then refused with `key_unavailable`).
+    async fn load_members(&mut self, ids: &[crate::types::IdNumber]) -> Result<(), TxError> {
+        let Some(pii) = self.ctx.pii.as_deref() else { return Ok(()) };
+        let mut bidx: Vec<String> = ids
+            .iter()
+            .map(|i| pii.blind_index("id_number", i.as_str()))
+            .filter(|b| !self.members.contains_key(b) && !self.members_absent.contains(b))
+            .collect();
+        bidx.sort();
+        bidx.dedup();
+        for chunk in bidx.chunks(2000) {
+            let sql = format!(
+                "SELECT id_number_bidx, id FROM members WHERE id_number_bidx IN ({})",
+                placeholders(self.backend(), chunk.len(), 1)
+            );
+            let mut q = sqlx::query_as::<_, (String, i64)>(&sql);
+            for b in chunk {
+                q = q.bind(b.clone());
+            }
+            self.members.extend(q.fetch_all(&mut *self.tx).await?);
+            for b in chunk {
+                if !self.members.contains_key(b) {
+                    self.members_absent.insert(b.clone());
+                }
+            }
+        }
         Ok(())
     }
 

@@ -548,14 +548,9 @@ pub async fn run_with(url: &str, seed: u64, scale: Scale, key_file: Option<std::
                     card_payment_id: None,
                 });
             }
-            // Card holders and their visits, following each card type's behaviour.
-            let mut planned = 0i64;
-            while planned < card_sales {
-                let card_type = match rng.gen_range(0..100) {
-                    0..50 => CardType::Physical,
-                    50..80 => CardType::Virtual,
-                    _ => CardType::Cobrand,
-                };
+            // Card holders and their visits, following each card type's behaviour. The days a
+            // card type shops on, once per segment (not per card: there are ~100,000 cards).
+            let pool_of = |card_type: CardType| {
                 let eligible: Vec<NaiveDate> = days
                     .iter()
                     .copied()
@@ -565,10 +560,23 @@ pub async fn run_with(url: &str, seed: u64, scale: Scale, key_file: Option<std::
                         CardType::Cobrand => promotion(*d),
                     })
                     .collect();
-                let pool = if eligible.is_empty() { days.clone() } else { eligible };
+                if eligible.is_empty() {
+                    days.clone()
+                } else {
+                    eligible
+                }
+            };
+            let pools = [pool_of(CardType::Physical), pool_of(CardType::Virtual), pool_of(CardType::Cobrand)];
+            let mut planned = 0i64;
+            while planned < card_sales {
+                let (card_type, pool) = match rng.gen_range(0..100) {
+                    0..50 => (CardType::Physical, &pools[0]),
+                    50..80 => (CardType::Virtual, &pools[1]),
+                    _ => (CardType::Cobrand, &pools[2]),
+                };
                 let k = if rng.gen_bool(beh.repurchase) { 2 + rng.gen_range(0..=extra_visits) } else { 1 };
                 let (_, _, hours, _) = card_profile(card_type);
-                let visits: Vec<(NaiveDate, u32, u32)> = pick_days(&mut rng, &pool, k as usize)
+                let visits: Vec<(NaiveDate, u32, u32)> = pick_days(&mut rng, pool, k as usize)
                     .into_iter()
                     .map(|d| (d, rng.gen_range(hours.0..=hours.1), rng.gen_range(0..60)))
                     .collect();

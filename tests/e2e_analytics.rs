@@ -109,7 +109,7 @@ async fn dashboards_forecast_and_an_import() {
     let big = data.path().join("sales-big.csv");
     let mut csv =
         String::from("mall,merchant,channel,txn_id,time,amount,customer_id,member,checkout_seconds,returned\n");
-    for i in 0..150_000 {
+    for i in 0..300_000 {
         let day = 1 + i % 28;
         csv.push_str(&format!(
             "M1,{merchant_a},till,big{i},2026-02-{day:02}T15:00:00+08:00,12.50,g{i},false,60,false\n"
@@ -168,10 +168,11 @@ async fn dashboards_forecast_and_an_import() {
         app.click("import-kind-sales").await?;
         app.retype("import-path", big.to_str().expect("utf-8 path")).await?;
         app.click("import-run").await?;
-        // The progress bar names a stage with row counts: the job runs and reports.
-        app.wait_for_id_text("import-stage", " / ").await?;
+        // Cancelled as soon as the progress bar names a stage with row counts: the earliest
+        // moment a user sees the job run, and the widest margin before its commit.
+        let stage = app.wait_for_id_text("import-stage", " / ").await?;
         app.click("import-cancel").await?;
-        app.by_id("import-cancelled").await?;
+        app.by_id("import-cancelled").await.map_err(|e| format!("{e} (Cancel clicked at {stage:?})"))?;
         app.click("import-list-reload").await?;
         let list = app.wait_for_id_text("import-list", "footfall-e2e.csv").await?;
         if list.contains("sales-big.csv") {

@@ -10,7 +10,7 @@ use onecard::analytics::import::Kind;
 use onecard::analytics::metrics::Filter;
 use onecard::clock::parse_date;
 use onecard::types::Category;
-use onecard::{JobControl, JobProgress};
+use onecard::JobProgress;
 use serde_json::Value;
 use tauri::ipc::Channel;
 use tauri::State;
@@ -198,10 +198,7 @@ pub async fn import_run(
     let (core, actor) = state.signed_in().await?;
     let kind = Kind::parse(kind.trim())?;
     let path = std::path::PathBuf::from(path.trim());
-    let control = JobControl::new(move |p| {
-        // A closed window cannot take progress any more; the import goes on regardless.
-        let _ = on_progress.send(p);
-    });
+    let control = super::progress_control(on_progress);
     state.start_job(&job, control.clone());
     let result = core.import_file_with(&actor, kind, &path, Some(control)).await;
     state.end_job(&job);

@@ -3,9 +3,7 @@
 use onecard::card_number::CardNumber;
 use onecard::export::{ExportFormat, Exported};
 use onecard::read::{Activity, CardPage, CardQuery, QrCode};
-use onecard::{
-    BatchIssueRequest, BatchIssued, CardActionRequest, CardChange, CardInfo, IssueRequest, JobControl, JobProgress,
-};
+use onecard::{BatchIssueRequest, BatchIssued, CardActionRequest, CardChange, CardInfo, IssueRequest, JobProgress};
 use tauri::ipc::Channel;
 use tauri::State;
 
@@ -77,10 +75,7 @@ pub async fn batch_issue(
     on_progress: Channel<JobProgress>,
 ) -> Result<BatchIssued, CommandError> {
     let (core, actor) = state.signed_in().await?;
-    let control = JobControl::new(move |p| {
-        // A closed window cannot take progress any more; the job goes on regardless.
-        let _ = on_progress.send(p);
-    });
+    let control = super::progress_control(on_progress);
     state.start_job(&job, control.clone());
     let result = core.batch_issue_with(&actor, request, Some(control)).await;
     state.end_job(&job);

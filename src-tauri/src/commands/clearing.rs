@@ -4,7 +4,7 @@
 
 use onecard::clearing::{parse_day, parse_month, ClearingOp, Credentials};
 use onecard::types::Category;
-use onecard::{JobControl, JobProgress};
+use onecard::JobProgress;
 use serde_json::Value;
 use tauri::ipc::Channel;
 use tauri::State;
@@ -116,10 +116,7 @@ pub async fn settle_range(
     let (core, actor) = state.signed_in().await?;
     let day = |d: Option<String>| d.filter(|s| !s.is_empty()).map(|s| parse_day(&s, core.clock())).transpose();
     let (from, to) = (day(from)?, day(to)?);
-    let control = JobControl::new(move |p| {
-        // A closed window cannot take progress any more; the job goes on regardless.
-        let _ = on_progress.send(p);
-    });
+    let control = super::progress_control(on_progress);
     state.start_job(&job, control.clone());
     let result = core.settle_range(&actor, from, to, Some(control)).await;
     state.end_job(&job);

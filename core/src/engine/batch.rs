@@ -286,17 +286,9 @@ impl<'c> Batch<'c> {
         codes.retain(|c| !self.regions.contains_key(c));
         codes.sort();
         codes.dedup();
-        for chunk in codes.chunks(2000) {
-            let sql = format!(
-                "SELECT code, region FROM malls WHERE code IN ({})",
-                placeholders(self.backend(), chunk.len(), 1)
-            );
-            let mut q = sqlx::query_as::<_, (String, String)>(&sql);
-            for c in chunk {
-                q = q.bind(c.clone());
-            }
-            self.regions.extend(q.fetch_all(&mut *self.tx).await?);
-        }
+        let found: Vec<(String, String)> =
+            self.fetch_in("SELECT code, region FROM malls WHERE code IN", &codes).await?;
+        self.regions.extend(found);
         Ok(())
     }
 
@@ -311,23 +303,33 @@ impl<'c> Batch<'c> {
             .collect();
         bidx.sort();
         bidx.dedup();
-        for chunk in bidx.chunks(2000) {
-            let sql = format!(
-                "SELECT id_number_bidx, id FROM members WHERE id_number_bidx IN ({})",
-                placeholders(self.backend(), chunk.len(), 1)
-            );
-            let mut q = sqlx::query_as::<_, (String, i64)>(&sql);
-            for b in chunk {
-                q = q.bind(b.clone());
-            }
-            self.members.extend(q.fetch_all(&mut *self.tx).await?);
-            for b in chunk {
-                if !self.members.contains_key(b) {
-                    self.members_absent.insert(b.clone());
-                }
+        let found: Vec<(String, i64)> =
+            self.fetch_in("SELECT id_number_bidx, id FROM members WHERE id_number_bidx IN", &bidx).await?;
+        self.members.extend(found);
+        for b in bidx {
+            if !self.members.contains_key(&b) {
+                self.members_absent.insert(b);
             }
         }
         Ok(())
+    }
+
+    /// The rows of `select` (a statement ending in `... IN`) for every key, read in chunks under
+    /// both backends' parameter limits.
+    async fn fetch_in<T>(&mut self, select: &str, keys: &[String]) -> Result<Vec<T>, TxError>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    {
+        let mut rows = Vec::new();
+        for chunk in keys.chunks(2000) {
+            let sql = format!("{select} ({})", placeholders(self.backend(), chunk.len(), 1));
+            let mut q = sqlx::query_as::<_, T>(&sql);
+            for k in chunk {
+                q = q.bind(k.clone());
+            }
+            rows.extend(q.fetch_all(&mut *self.tx).await?);
+        }
+        Ok(rows)
     }
 
     async fn load_idem(&mut self, kind: &str, mut refs: Vec<String>) -> Result<(), TxError> {

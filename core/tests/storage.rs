@@ -108,6 +108,25 @@ async fn sqlite_connections_are_durable() {
     assert_eq!(mode, "wal");
 }
 
+/// SQLite allocates through mimalloc, without its global statistics mutex (db.rs,
+/// `sqlite_allocator`): the setting took in this process, whose tests all run on it, and what
+/// SQLite grows by reallocation (an aggregate of 20,000 strings, ~1 MB) and frees comes back whole.
+#[tokio::test]
+async fn sqlite_allocates_through_mimalloc() {
+    let db =
+        TestDb::new(common::Backend::Sqlite, "sqlite_allocates_through_mimalloc").await.expect("SQLite test database");
+    let conn = onecard::db::Db::connect(&db.url).await.unwrap();
+    assert!(onecard::db::sqlite_allocator_installed(), "SQLite kept its own allocator");
+    let (len, tail): (i64, String) = sqlx::query_as(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) \
+         SELECT length(group_concat(printf('%050d', i), '')), substr(group_concat(printf('%050d', i), ''), -5) FROM n",
+    )
+    .fetch_one(&conn.pool)
+    .await
+    .unwrap();
+    assert_eq!((len, tail.as_str()), (1_000_000, "20000"));
+}
+
 /// A closed SQLite database is one file: closing copies the WAL back (it holds up to 64 MiB of
 /// recent commits while the database is open), so a copy of the file alone has every
 /// acknowledged movement.

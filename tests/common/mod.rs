@@ -287,18 +287,20 @@ impl ConsoleApp {
         }
     }
 
+    /// The input with `data-testid` = `id` (or the input inside it), once it is there.
+    async fn input(&self, id: &str) -> Result<WebElement, String> {
+        self.wait_for(&format!("input[data-testid='{id}'], [data-testid='{id}'] input")).await
+    }
+
     /// Types `text` into the input with `data-testid` = `id` (or the input inside it).
     pub async fn type_into(&self, id: &str, text: &str) -> Result<(), String> {
-        let css = format!("input[data-testid='{id}'], [data-testid='{id}'] input");
-        let e = self.wait_for(&css).await?;
-        e.send_keys(text).await.map_err(|err| format!("type into {id}: {err}"))
+        self.input(id).await?.send_keys(text).await.map_err(|err| format!("type into {id}: {err}"))
     }
 
     /// Replaces what the input with `data-testid` = `id` holds by `text`: selects all of it and
     /// types over it, as a user would (React sees the same input events as from typing).
     pub async fn retype(&self, id: &str, text: &str) -> Result<(), String> {
-        let css = format!("input[data-testid='{id}'], [data-testid='{id}'] input");
-        let e = self.wait_for(&css).await?;
+        let e = self.input(id).await?;
         e.send_keys(Key::Control + "a").await.map_err(|err| format!("select all in {id}: {err}"))?;
         e.send_keys(text).await.map_err(|err| format!("type into {id}: {err}"))
     }

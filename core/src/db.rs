@@ -107,6 +107,7 @@ mod sqlite_allocator {
                     && ffi::sqlite3_config(ffi::SQLITE_CONFIG_MALLOC, &raw const methods) == ffi::SQLITE_OK
             };
             INSTALLED.store(ok, Ordering::Release);
+            super::each::register();
         });
     }
 
@@ -117,6 +118,16 @@ mod sqlite_allocator {
     }
 }
 pub use sqlite_allocator::installed as sqlite_allocator_installed;
+
+mod each;
+pub(crate) use each::exec_each;
+
+/// Whether SQLite connections run [`exec_each`] (registered with the allocator, before the
+/// first connection): otherwise the callers use multi-row statements.
+pub(crate) fn each_available() -> bool {
+    sqlite_allocator::install();
+    each::available()
+}
 
 /// A connection pool plus what it is connected to.
 #[derive(Clone, Debug)]

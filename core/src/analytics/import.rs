@@ -9,11 +9,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use sqlx::{Any, Transaction};
 
 use super::rollup::{Deltas, K};
 use crate::auth::Actor;
-use crate::db::{values_clause, Backend};
 use crate::engine::{Batch, JobControl, V};
 use crate::error::{Error, Result};
 use crate::money::Money;
@@ -607,20 +605,10 @@ pub(crate) async fn write(b: &mut Batch<'_>, p: &Arc<Parsed>, actor: &Actor) -> 
     }
     let id = b.next_id("misc")?;
     let backend = b.ctx.db.backend;
-    let mut d = Deltas::default();
-    let mut card_rows = 0u64;
     let (table, cols, rows): (&str, &str, Vec<Vec<V>>) = match &p.rows {
         Rows::Sales(v) => {
-            let mut rows = Vec::with_capacity(v.len());
-            for s in v {
-                if s.card_payment_id.is_some() {
-                    // Already a sale in the ledger: kept as the till's record, never counted twice.
-                    card_rows += 1;
-                } else {
-                    let buyer = (!s.customer_id.is_empty()).then(|| format!("x:{}", s.customer_id));
-                    d.sale(&s.mall, s.merchant, &s.day, &s.channel, s.amount, s.returned, s.checkout, buyer);
-                }
-                rows.push(vec![
+            let rows = v.iter().map(|s| {
+                vec![
                     V::I(id),
                     V::T(s.mall.clone()),
                     V::I(s.merchant),
@@ -634,52 +622,44 @@ pub(crate) async fn write(b: &mut Batch<'_>, p: &Arc<Parsed>, actor: &Actor) -> 
                     V::NI(s.checkout),
                     V::I(i64::from(s.returned)),
                     V::NI(s.card_payment_id),
-                ]);
-            }
+                ]
+            });
             (
                 "imported_sales",
                 "import_id, mall, merchant, channel, txn_id, at, day, amount, customer_id, member, \
                  checkout_seconds, returned, card_payment_id",
-                rows,
+                rows.collect(),
             )
         }
         Rows::Footfall(v) => {
-            for (m, day, _, n) in v {
-                d.mall_day.add(vec![K::T(m.clone()), K::T(day.clone())], &[*n, 0, 0, 0, 0, 0]);
-            }
             let rows =
                 v.iter().map(|(m, day, h, n)| vec![V::I(id), V::T(m.clone()), V::T(day.clone()), V::I(*h), V::I(*n)]);
             ("imported_footfall", "import_id, mall, day, hour, entries", rows.collect())
         }
         Rows::Marketing(v) => {
-            for (m, month, s, t, dl) in v {
-                d.mall_month.add(vec![K::T(m.clone()), K::T(month.clone())], &[*s, *t, *dl]);
-            }
             let rows = v.iter().map(|(m, mo, s, t, dl)| {
                 vec![V::I(id), V::T(m.clone()), V::T(mo.clone()), V::I(*s), V::I(*t), V::I(*dl)]
             });
             ("imported_marketing", "import_id, mall, month, spend, targeted, delivered", rows.collect())
         }
         Rows::Members(v) => {
-            for (m, day, n, vis) in v {
-                d.mall_day.add(vec![K::T(m.clone()), K::T(day.clone())], &[0, *n, *vis, 0, 0, 0]);
-            }
             let rows = v
                 .iter()
                 .map(|(m, day, n, vis)| vec![V::I(id), V::T(m.clone()), V::T(day.clone()), V::I(*n), V::I(*vis)]);
             ("imported_members", "import_id, mall, day, new_members, visitors_reached", rows.collect())
         }
         Rows::Inventory(v) => {
-            for (m, day, s, c) in v {
-                d.inventory.add(vec![K::I(*m), K::T(day.clone())], &[*s, 1, *c]);
-            }
             let rows = v.iter().map(|(m, day, s, c)| vec![V::I(id), V::I(*m), V::T(day.clone()), V::I(*s), V::I(*c)]);
             ("imported_inventory", "import_id, merchant, day, stock_at_cost, cogs", rows.collect())
         }
     };
     let n = rows.len() as u64;
     let control = b.control.clone();
-    insert_multi_with(&mut b.tx, backend, table, cols, rows, control.as_ref()).await?;
+    let insert = crate::engine::insert_rows(&mut b.tx, table, cols, rows, backend, control.as_ref(), 0, n);
+    // The rollups' sums are added up while the database stores the rows (`join!` polls the
+    // insert first: it hands its first chunk to SQLite's thread and waits).
+    let (inserted, (d, card_rows)) = tokio::join!(insert, async { sums(&p.rows) });
+    inserted?;
     d.write(&mut b.tx, backend).await?;
     sqlx::query(
         "INSERT INTO imports (id, kind, file_name, content_hash, row_count, actor, imported_at) \
@@ -699,38 +679,42 @@ pub(crate) async fn write(b: &mut Batch<'_>, p: &Arc<Parsed>, actor: &Actor) -> 
     serde_json::to_value(out).map_err(Error::internal)
 }
 
-/// Multi-row INSERT in chunks under both backends' parameter limits; under a job control, smaller
-/// chunks, each reporting progress and each a point where a cancel stops (the transaction is then
-/// rolled back: nothing is written).
-pub(crate) async fn insert_multi_with(
-    tx: &mut Transaction<'static, Any>,
-    backend: Backend,
-    table: &str,
-    cols: &str,
-    rows: Vec<Vec<V>>,
-    control: Option<&JobControl>,
-) -> Result<()> {
-    let ncols = cols.split(',').count();
-    let total = rows.len() as u64;
-    let per = if control.is_some() { 4_000 / ncols } else { 30_000 / ncols }.max(1);
-    for (i, chunk) in rows.chunks(per).enumerate() {
-        if let Some(c) = control {
-            c.check()?;
-            c.report((i * per) as u64, total, "writing");
-        }
-        let sql = format!("INSERT INTO {table} ({cols}) VALUES {}", values_clause(backend, chunk.len(), ncols, 1));
-        let mut q = sqlx::query(&sql);
-        for row in chunk {
-            for v in row {
-                q = match v {
-                    V::I(i) => q.bind(*i),
-                    V::T(t) => q.bind(t.clone()),
-                    V::NI(i) => q.bind(*i),
-                    V::NT(t) => q.bind(t.clone()),
-                };
+/// What a file adds to the rollups, and how many of its sales rows are the till's records of card
+/// purchases (stored, never counted: the ledger has them).
+fn sums(rows: &Rows) -> (Deltas, u64) {
+    let mut d = Deltas::default();
+    let mut card_rows = 0u64;
+    match rows {
+        Rows::Sales(v) => {
+            for s in v {
+                if s.card_payment_id.is_some() {
+                    card_rows += 1;
+                } else {
+                    let buyer = (!s.customer_id.is_empty()).then(|| format!("x:{}", s.customer_id));
+                    d.sale(&s.mall, s.merchant, &s.day, &s.channel, s.amount, s.returned, s.checkout, buyer);
+                }
             }
         }
-        q.execute(&mut **tx).await?;
+        Rows::Footfall(v) => {
+            for (m, day, _, n) in v {
+                d.mall_day.add(vec![K::T(m.clone()), K::T(day.clone())], &[*n, 0, 0, 0, 0, 0]);
+            }
+        }
+        Rows::Marketing(v) => {
+            for (m, month, s, t, dl) in v {
+                d.mall_month.add(vec![K::T(m.clone()), K::T(month.clone())], &[*s, *t, *dl]);
+            }
+        }
+        Rows::Members(v) => {
+            for (m, day, n, vis) in v {
+                d.mall_day.add(vec![K::T(m.clone()), K::T(day.clone())], &[0, *n, *vis, 0, 0, 0]);
+            }
+        }
+        Rows::Inventory(v) => {
+            for (m, day, s, c) in v {
+                d.inventory.add(vec![K::I(*m), K::T(day.clone())], &[*s, 1, *c]);
+            }
+        }
     }
-    Ok(())
+    (d, card_rows)
 }

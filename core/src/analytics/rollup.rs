@@ -9,6 +9,7 @@ use chrono::{Datelike, NaiveDate, Timelike};
 use sqlx::{Any, Transaction};
 
 use crate::db::{placeholders, values_clause, Backend, Db};
+use crate::engine::V;
 use crate::error::Result;
 
 /// A ledger event the rollups count (built by the engine's flush from its queued rows).
@@ -368,6 +369,18 @@ async fn write_buyer_days(
             }
         }
     }
+    if backend == Backend::Sqlite && crate::db::each_available() {
+        let sql = format!(
+            "INSERT INTO r_buyer_day (buyer, mall, day, prev_day, next_day) VALUES {} ON CONFLICT (buyer, mall, day) \
+             DO UPDATE SET prev_day = excluded.prev_day, next_day = excluded.next_day",
+            values_clause(backend, 1, 5, 1)
+        );
+        let rows = std::mem::take(&mut rows)
+            .into_iter()
+            .map(|(b, m, d, p, n)| vec![V::T(b.to_string()), V::T(m), V::T(d), V::NT(p), V::NT(n)])
+            .collect();
+        crate::db::exec_each(tx, sql, rows).await?;
+    }
     for chunk in rows.chunks(6_000) {
         let sql = format!(
             "INSERT INTO r_buyer_day (buyer, mall, day, prev_day, next_day) VALUES {} ON CONFLICT (buyer, mall, day) \
@@ -432,7 +445,24 @@ async fn upsert_all(tx: &mut Transaction<'static, Any>, backend: Backend, parts:
         q.execute(&mut **tx).await?;
         return Ok(());
     }
+    let each = backend == Backend::Sqlite && crate::db::each_available();
     for (table, keys, vals, agg) in parts {
+        if each {
+            // One prepared one-row upsert stepped per key inside SQLite (db::exec_each).
+            let rows = agg
+                .0
+                .iter()
+                .map(|(k, v)| {
+                    let keys = k.iter().map(|part| match part {
+                        K::I(i) => V::I(*i),
+                        K::T(s) => V::T(s.clone()),
+                    });
+                    keys.chain(v.iter().map(|x| V::I(*x))).collect()
+                })
+                .collect();
+            crate::db::exec_each(tx, upsert_sql(backend, table, keys, vals, 1, 1), rows).await?;
+            continue;
+        }
         let ncols = keys.len() + vals.len();
         let rows: Vec<(&Vec<K>, &Vec<i64>)> = agg.0.iter().collect();
         for chunk in rows.chunks(30_000 / ncols) {
@@ -478,13 +508,19 @@ fn bind_sums<'q>(
     q
 }
 
-/// The engine's hook: this transaction's ledger events into the rollups.
-pub(crate) async fn ledger(tx: &mut Transaction<'static, Any>, backend: Backend, facts: Vec<LedgerFact>) -> Result<()> {
-    let mut d = Deltas::default();
-    for f in &facts {
-        d.ledger(f);
+impl Deltas {
+    /// The engine's hook: this transaction's ledger events as sums to add to the rollups
+    /// (`None` when there are none).
+    pub(crate) fn of_ledger(facts: &[LedgerFact]) -> Option<Deltas> {
+        if facts.is_empty() {
+            return None;
+        }
+        let mut d = Deltas::default();
+        for f in facts {
+            d.ledger(f);
+        }
+        Some(d)
     }
-    d.write(tx, backend).await
 }
 
 /// Every rollup table as it is stored (for checks and tests).

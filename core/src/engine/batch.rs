@@ -913,15 +913,24 @@ impl<'c> Batch<'c> {
         }
         let facts = self.ledger_facts();
         let total: u64 = self.rows.values().map(|r| r.len() as u64).sum();
-        let mut done = 0;
-        for (table, cols) in TABLES {
-            if let Some(rows) = self.rows.remove(table) {
-                let n = rows.len() as u64;
-                insert_rows(&mut self.tx, table, cols, rows, self.ctx.db.backend, self.control.as_ref(), done, total)
-                    .await?;
-                done += n;
+        let backend = self.ctx.db.backend;
+        let inserts = async {
+            let mut done = 0;
+            for (table, cols) in TABLES {
+                if let Some(rows) = self.rows.remove(table) {
+                    let n = rows.len() as u64;
+                    insert_rows(&mut self.tx, table, cols, rows, backend, self.control.as_ref(), done, total).await?;
+                    done += n;
+                }
             }
-        }
+            Ok::<(), TxError>(())
+        };
+        // The rollups' sums are added up while the database stores the rows: `join!` polls the
+        // inserts first, which hand their first table to SQLite's thread and wait, and the
+        // summing then runs on this one.
+        let sums = async move { crate::analytics::rollup::Deltas::of_ledger(&facts) };
+        let (inserted, sums) = tokio::join!(inserts, sums);
+        inserted?;
         let refunds: Vec<(i64, (i64, i64))> = self.refund_deltas.iter().map(|(a, b)| (*a, *b)).collect();
         for (id, (amt, fee)) in refunds {
             sqlx::query("UPDATE payments SET refunded = refunded + $1, fee_refunded = fee_refunded + $2 WHERE id = $3")
@@ -961,8 +970,8 @@ impl<'c> Batch<'c> {
         // The rollups' rows (a mall's day, a merchant's day) are shared by every writer: on
         // PostgreSQL their upsert locks them until the commit, so they come last, after this
         // transaction's own rows, just before the accounts (locked in the same spirit).
-        if !facts.is_empty() {
-            crate::analytics::rollup::ledger(&mut self.tx, self.ctx.db.backend, facts).await?;
+        if let Some(sums) = sums {
+            sums.write(&mut self.tx, backend).await?;
         }
         let mut deltas: Vec<(i64, i64, i64)> = self.deltas.iter().map(|(id, (b, v))| (*id, *b, *v)).collect();
         deltas.sort_unstable();
@@ -981,6 +990,12 @@ impl<'c> Batch<'c> {
                 }
                 q.fetch_all(&mut *self.tx).await?;
             }
+        }
+        if self.backend() == Backend::Sqlite && crate::db::each_available() {
+            let rows = deltas.iter().map(|(id, b, v)| vec![V::I(*id), V::I(*b), V::I(*v)]).collect();
+            let sql = "UPDATE accounts SET balance = balance + ?2, version = version + ?3 WHERE id = ?1";
+            crate::db::exec_each(&mut self.tx, sql.to_string(), rows).await?;
+            deltas.clear();
         }
         for chunk in deltas.chunks(3000) {
             let sql = format!(
@@ -1176,10 +1191,14 @@ fn bind<'q>(
     }
 }
 
-/// Multi-row INSERT in chunks that stay under both backends' parameter limits. Under a job
-/// control, chunks are smaller and each reports progress and is a point where a cancel stops.
+/// Inserts `rows` into `table`: on SQLite through [`crate::db::exec_each`] (one prepared
+/// one-row statement stepped per row inside SQLite), on PostgreSQL (or a SQLite without it) as
+/// multi-row INSERTs in chunks under the backend's parameter limit. Under a job control the
+/// rows go in smaller chunks, each reporting progress and each a point where a cancel stops
+/// (the transaction then rolls back: nothing is written). `done_before` of `total` rows were
+/// written before this call (for the progress).
 #[allow(clippy::too_many_arguments)]
-async fn insert_rows(
+pub(crate) async fn insert_rows(
     tx: &mut Transaction<'static, Any>,
     table: &str,
     cols: &str,
@@ -1190,24 +1209,33 @@ async fn insert_rows(
     total: u64,
 ) -> Result<(), TxError> {
     let ncols = cols.split(',').count();
-    let max_params = match (backend, control.is_some()) {
-        (_, true) => 4_000,
-        (Backend::Sqlite, false) => 32_000,
-        (Backend::Postgres, false) => 60_000,
+    let each = backend == Backend::Sqlite && crate::db::each_available();
+    let max_params = match (backend, control.is_some(), each) {
+        (_, true, _) => 4_000,
+        (Backend::Sqlite, false, true) => 400_000,
+        (Backend::Sqlite, false, false) => 32_000,
+        (Backend::Postgres, false, _) => 60_000,
     };
     let per = (max_params / ncols).max(1);
     let mut done = done_before;
-    for chunk in rows.chunks(per) {
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<V>> = rows.by_ref().take(per).collect();
         if let Some(c) = control {
             c.check()?;
             c.report(done, total, "writing");
         }
         done += chunk.len() as u64;
+        if each {
+            let sql = format!("INSERT INTO {table} ({cols}) VALUES {}", values_clause(backend, 1, ncols, 1));
+            crate::db::exec_each(tx, sql, chunk).await?;
+            continue;
+        }
         let sql = format!("INSERT INTO {table} ({cols}) VALUES {}", values_clause(backend, chunk.len(), ncols, 1));
         let mut q = sqlx::query(&sql);
         for row in chunk {
             for v in row {
-                q = bind(q, v.clone());
+                q = bind(q, v);
             }
         }
         q.execute(&mut **tx).await?;

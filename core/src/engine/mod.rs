@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
 pub(crate) use apply::check_name;
-pub(crate) use batch::{audit_canonical, entry_canonical, Batch, MerchSt, PaySt, V};
+pub(crate) use batch::{audit_canonical, entry_canonical, insert_rows, Batch, MerchSt, PaySt, V};
 pub(crate) use ids::IdAlloc;
 pub(crate) use users::UserOp;
 
@@ -690,6 +690,12 @@ async fn execute_with_retry(ctx: &Ctx, ids: &IdAlloc, ops: &[(Op, Actor)]) -> Re
 pub(crate) struct TxError {
     error: Error,
     retryable: bool,
+}
+
+impl From<TxError> for Error {
+    fn from(e: TxError) -> Self {
+        e.error
+    }
 }
 
 impl From<sqlx::Error> for TxError {

@@ -1,0 +1,298 @@
+//! One statement run for many rows inside SQLite, without sqlx binding each value (SQLite only).
+//!
+//! A multi-row `INSERT ... VALUES (?,?),(?,?),...` through sqlx costs, per chunk, more than
+//! SQLite's own work of storing the rows: sqlx's arguments built and converted value by value
+//! on the async side, a statement text that differs with each row count parsed and compiled
+//! again, every value bound through sqlx's worker. [`exec_each`] hands the rows to a function
+//! that every connection of the process has (`onecard_each(token)`, registered through
+//! `sqlite3_auto_extension` before the first connection opens): called through sqlx like any
+//! query, it runs on the connection's own thread, in the transaction the call is part of,
+//! prepares the one-row statement once and steps it for every row, binding each value straight
+//! from the rows.
+//!
+//! The rows travel in a process-wide table under a fresh token, not as a pointer in the query:
+//! sqlx cannot bind pointers, and a token that names nothing is refused rather than read.
+
+use std::collections::HashMap;
+use std::ffi::CStr;
+use std::os::raw::{c_char, c_int};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use libsqlite3_sys as ffi;
+use sqlx::AnyConnection;
+
+use crate::engine::V;
+
+/// One call's work: a statement with one `?` per column and the rows to run it for.
+struct Work {
+    sql: String,
+    rows: Vec<Vec<V>>,
+}
+
+fn table() -> &'static Mutex<HashMap<i64, Arc<Work>>> {
+    static WORK: OnceLock<Mutex<HashMap<i64, Arc<Work>>>> = OnceLock::new();
+    WORK.get_or_init(Mutex::default)
+}
+
+static NEXT_TOKEN: AtomicI64 = AtomicI64::new(1);
+static REGISTERED: AtomicBool = AtomicBool::new(false);
+
+/// Takes the work out of the table when the call ends, however it ends (an error, or the
+/// caller's future dropped while SQLite still runs it: the function holds its own reference).
+struct Withdraw(i64);
+
+impl Drop for Withdraw {
+    fn drop(&mut self) {
+        table().lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&self.0);
+    }
+}
+
+/// Runs `sql` (one statement with one `?` per value of a row) once for each row, on `conn`, in
+/// whatever transaction `conn` is in. Returns the rows run. A failing row fails the call with
+/// SQLite's message; the rows before it stay written, so the caller's transaction must not
+/// commit then (every caller propagates the error, and the transaction rolls back).
+pub(crate) async fn exec_each(conn: &mut AnyConnection, sql: String, rows: Vec<Vec<V>>) -> Result<u64, sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let token = NEXT_TOKEN.fetch_add(1, Ordering::Relaxed);
+    table().lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(token, Arc::new(Work { sql, rows }));
+    let _withdraw = Withdraw(token);
+    let n: i64 = sqlx::query_scalar("SELECT onecard_each($1)").bind(token).fetch_one(conn).await?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// Whether every SQLite connection opened from now on has `onecard_each`.
+pub(crate) fn available() -> bool {
+    REGISTERED.load(Ordering::Acquire)
+}
+
+/// Registers `onecard_each` for every connection opened after this call (called once, from
+/// `sqlite_allocator::install`, before the first connection).
+pub(super) fn register() {
+    // SAFETY: `open_hook` has the signature SQLite calls auto extensions with.
+    let ok = unsafe { ffi::sqlite3_auto_extension(Some(open_hook)) } == ffi::SQLITE_OK;
+    REGISTERED.store(ok, Ordering::Release);
+}
+
+unsafe extern "C" fn open_hook(
+    db: *mut ffi::sqlite3,
+    _err: *mut *mut c_char,
+    _api: *const ffi::sqlite3_api_routines,
+) -> c_int {
+    // DIRECTONLY: callable from the statements OneCard runs, never from a trigger or a view a
+    // tampered database file could carry.
+    let flags = ffi::SQLITE_UTF8 | ffi::SQLITE_DIRECTONLY;
+    // SAFETY: `db` is the connection being opened; the name is a NUL-terminated literal.
+    unsafe {
+        ffi::sqlite3_create_function_v2(
+            db,
+            c"onecard_each".as_ptr(),
+            1,
+            flags,
+            std::ptr::null_mut(),
+            Some(each),
+            None,
+            None,
+            None,
+        )
+    }
+}
+
+/// The SQL function: runs the work named by its argument.
+unsafe extern "C" fn each(ctx: *mut ffi::sqlite3_context, argc: c_int, argv: *mut *mut ffi::sqlite3_value) {
+    // SAFETY: SQLite passes `argc` (1, as registered) valid values and a live context whose
+    // connection is the one running this call.
+    unsafe {
+        if argc != 1 {
+            fail(ctx, "onecard_each takes one token", ffi::SQLITE_ERROR);
+            return;
+        }
+        let token = ffi::sqlite3_value_int64(*argv);
+        let work = table().lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&token).cloned();
+        let Some(work) = work else {
+            fail(ctx, "onecard_each: no work under this token", ffi::SQLITE_ERROR);
+            return;
+        };
+        let db = ffi::sqlite3_context_db_handle(ctx);
+        match run(db, &work) {
+            Ok(n) => ffi::sqlite3_result_int64(ctx, n),
+            Err((msg, code)) => fail(ctx, &msg, code),
+        }
+    }
+}
+
+/// Prepares the work's statement and steps it once per row.
+///
+/// SAFETY: `db` is a live connection, used only from the thread calling this.
+unsafe fn run(db: *mut ffi::sqlite3, work: &Work) -> std::result::Result<i64, (String, c_int)> {
+    let len = c_int::try_from(work.sql.len()).map_err(|_| ("statement too long".to_string(), ffi::SQLITE_TOOBIG))?;
+    let mut stmt: *mut ffi::sqlite3_stmt = std::ptr::null_mut();
+    // SAFETY: the text and its length come from one String; `stmt` receives the statement.
+    let rc = unsafe { ffi::sqlite3_prepare_v2(db, work.sql.as_ptr().cast(), len, &raw mut stmt, std::ptr::null_mut()) };
+    if rc != ffi::SQLITE_OK {
+        // SAFETY: `db` is live.
+        return Err(unsafe { db_error(db, rc) });
+    }
+    // SAFETY: `stmt` was prepared on `db` above and is finalized exactly once, below.
+    let out = unsafe { step_rows(db, stmt, &work.rows) };
+    // SAFETY: as above.
+    unsafe { ffi::sqlite3_finalize(stmt) };
+    out
+}
+
+/// SAFETY: `stmt` is a live statement of `db`; the rows outlive every step (the values are
+/// bound without a copy and the statement is reset before the next row's values replace them).
+unsafe fn step_rows(
+    db: *mut ffi::sqlite3,
+    stmt: *mut ffi::sqlite3_stmt,
+    rows: &[Vec<V>],
+) -> std::result::Result<i64, (String, c_int)> {
+    // SAFETY: `stmt` is live.
+    let params = unsafe { ffi::sqlite3_bind_parameter_count(stmt) };
+    for row in rows {
+        if usize::try_from(params).ok() != Some(row.len()) {
+            return Err((format!("a row of {} values for {params} parameters", row.len()), ffi::SQLITE_RANGE));
+        }
+        for (i, v) in row.iter().enumerate() {
+            let at = i as c_int + 1;
+            // SAFETY: `at` is within the parameter count checked above; a text is bound
+            // without a copy (no destructor: SQLITE_STATIC) and stays alive and unchanged
+            // until the statement is reset.
+            let rc = unsafe {
+                match v {
+                    V::I(x) | V::NI(Some(x)) => ffi::sqlite3_bind_int64(stmt, at, *x),
+                    V::T(s) | V::NT(Some(s)) => match c_int::try_from(s.len()) {
+                        Ok(n) => ffi::sqlite3_bind_text(stmt, at, s.as_ptr().cast(), n, None),
+                        Err(_) => ffi::SQLITE_TOOBIG,
+                    },
+                    V::NI(None) | V::NT(None) => ffi::sqlite3_bind_null(stmt, at),
+                }
+            };
+            if rc != ffi::SQLITE_OK {
+                // SAFETY: `db` is live.
+                return Err(unsafe { db_error(db, rc) });
+            }
+        }
+        // SAFETY: every parameter is bound.
+        let rc = unsafe { ffi::sqlite3_step(stmt) };
+        if rc != ffi::SQLITE_DONE && rc != ffi::SQLITE_ROW {
+            // SAFETY: `db` is live; the message is read before the reset clears it.
+            return Err(unsafe { db_error(db, rc) });
+        }
+        // SAFETY: `stmt` is live; reset ends this row's use of the bound values.
+        unsafe { ffi::sqlite3_reset(stmt) };
+    }
+    Ok(rows.len() as i64)
+}
+
+/// The connection's last error as (message, extended code).
+///
+/// SAFETY: `db` is live.
+unsafe fn db_error(db: *mut ffi::sqlite3, rc: c_int) -> (String, c_int) {
+    // SAFETY: SQLite returns a NUL-terminated message owned by the connection; it is copied.
+    let msg = unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db)) }.to_string_lossy().into_owned();
+    // SAFETY: `db` is live.
+    let code = unsafe { ffi::sqlite3_extended_errcode(db) };
+    (msg, if code == ffi::SQLITE_OK { rc } else { code })
+}
+
+/// Makes the calling statement fail with `msg` and SQLite's `code` (so that sqlx reports a
+/// constraint failure as one). Never SQLITE_MISUSE: sqlx takes that for its own bug and panics.
+///
+/// SAFETY: `ctx` is the live context of the running call.
+unsafe fn fail(ctx: *mut ffi::sqlite3_context, msg: &str, code: c_int) {
+    let n = c_int::try_from(msg.len()).unwrap_or(c_int::MAX);
+    // SAFETY: SQLite copies the message (a length is given, no NUL needed).
+    unsafe {
+        ffi::sqlite3_result_error(ctx, msg.as_ptr().cast(), n);
+        ffi::sqlite3_result_error_code(ctx, code);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Db;
+    use sqlx::Connection;
+
+    async fn db(dir: &tempfile::TempDir) -> Db {
+        let db = Db::connect(&format!("sqlite://{}", dir.path().join("each.db").display())).await.unwrap();
+        assert!(available(), "onecard_each is not registered");
+        sqlx::query("CREATE TABLE t (id BIGINT PRIMARY KEY, name TEXT, n BIGINT)").execute(&db.pool).await.unwrap();
+        db
+    }
+
+    fn all(rows: &[(i64, Option<&str>, Option<i64>)]) -> Vec<Vec<V>> {
+        rows.iter().map(|(id, name, n)| vec![V::I(*id), V::NT(name.map(str::to_string)), V::NI(*n)]).collect()
+    }
+
+    async fn stored(db: &Db) -> Vec<(i64, Option<String>, Option<i64>)> {
+        sqlx::query_as("SELECT id, name, n FROM t ORDER BY id").fetch_all(&db.pool).await.unwrap()
+    }
+
+    /// Every row runs once, with its integers, texts (multi-byte ones too) and NULLs as given.
+    #[tokio::test]
+    async fn runs_the_statement_for_every_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = db(&dir).await;
+        let mut conn = db.pool.acquire().await.unwrap();
+        let rows = all(&[(1, Some("北京奥莱"), Some(-5)), (2, None, None), (3, Some(""), Some(i64::MAX))]);
+        let n = exec_each(&mut conn, "INSERT INTO t (id, name, n) VALUES (?, ?, ?)".into(), rows).await.unwrap();
+        assert_eq!(n, 3);
+        let want = vec![
+            (1, Some("北京奥莱".to_string()), Some(-5)),
+            (2, None, None),
+            (3, Some(String::new()), Some(i64::MAX)),
+        ];
+        assert_eq!(stored(&db).await, want);
+        // Numbered parameters bind by position, as the accounts' update uses them.
+        let rows = vec![vec![V::I(1), V::I(10)]];
+        exec_each(&mut conn, "UPDATE t SET n = n + ?2 WHERE id = ?1".into(), rows).await.unwrap();
+        assert_eq!(stored(&db).await[0].2, Some(5));
+        assert!(table().lock().unwrap().is_empty(), "finished work stays in the table");
+    }
+
+    /// A row SQLite refuses fails the call with SQLite's own error (a constraint stays a
+    /// constraint), and the caller's transaction rolls back: nothing of the call is written.
+    #[tokio::test]
+    async fn a_refused_row_fails_the_call_and_the_transaction_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = db(&dir).await;
+        let mut conn = db.pool.acquire().await.unwrap();
+        let mut tx = conn.begin().await.unwrap();
+        let rows = all(&[(1, Some("a"), None), (2, Some("b"), None), (1, Some("again"), None)]);
+        let e = exec_each(&mut tx, "INSERT INTO t (id, name, n) VALUES (?, ?, ?)".into(), rows).await.unwrap_err();
+        let db_error = e.as_database_error().expect("a database error");
+        assert!(db_error.message().contains("UNIQUE constraint failed: t.id"), "{db_error}");
+        assert_eq!(db_error.code().as_deref(), Some("1555"), "SQLITE_CONSTRAINT_PRIMARYKEY");
+        tx.rollback().await.unwrap();
+        assert!(stored(&db).await.is_empty());
+        // A row of the wrong width is refused before it runs.
+        let e = exec_each(&mut conn, "INSERT INTO t (id, name, n) VALUES (?, ?, ?)".into(), vec![vec![V::I(9)]])
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("a row of 1 values for 3 parameters"), "{e}");
+        assert!(stored(&db).await.is_empty());
+    }
+
+    /// The function runs only work OneCard handed it: a token that names nothing is refused, and
+    /// a trigger or view (which a tampered file could carry) cannot call it at all.
+    #[tokio::test]
+    async fn the_function_runs_only_work_handed_to_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = db(&dir).await;
+        let e = sqlx::query("SELECT onecard_each(123456789)").execute(&db.pool).await.unwrap_err();
+        assert!(e.to_string().contains("no work under this token"), "{e}");
+        sqlx::query("CREATE TABLE u (x BIGINT)").execute(&db.pool).await.unwrap();
+        sqlx::query("CREATE TRIGGER u_each AFTER INSERT ON u BEGIN SELECT onecard_each(NEW.x); END")
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        let e = sqlx::query("INSERT INTO u (x) VALUES (1)").execute(&db.pool).await.unwrap_err();
+        assert!(e.to_string().contains("unsafe use of onecard_each"), "{e}");
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM u").fetch_one(&db.pool).await.unwrap();
+        assert_eq!(n, 0);
+    }
+}

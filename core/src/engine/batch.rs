@@ -287,7 +287,7 @@ impl<'c> Batch<'c> {
         codes.sort();
         codes.dedup();
         let found: Vec<(String, String)> =
-            self.fetch_in("SELECT code, region FROM malls WHERE code IN", &codes).await?;
+            self.fetch_in("SELECT code, region FROM malls WHERE code IN", None, &codes).await?;
         self.regions.extend(found);
         Ok(())
     }
@@ -304,7 +304,7 @@ impl<'c> Batch<'c> {
         bidx.sort();
         bidx.dedup();
         let found: Vec<(String, i64)> =
-            self.fetch_in("SELECT id_number_bidx, id FROM members WHERE id_number_bidx IN", &bidx).await?;
+            self.fetch_in("SELECT id_number_bidx, id FROM members WHERE id_number_bidx IN", None, &bidx).await?;
         self.members.extend(found);
         for b in bidx {
             if !self.members.contains_key(&b) {
@@ -315,15 +315,20 @@ impl<'c> Batch<'c> {
     }
 
     /// The rows of `select` (a statement ending in `... IN`) for every key, read in chunks under
-    /// both backends' parameter limits.
-    async fn fetch_in<T>(&mut self, select: &str, keys: &[String]) -> Result<Vec<T>, TxError>
+    /// both backends' parameter limits. `first`, when given, is bound to the statement's first
+    /// parameter, before the keys.
+    async fn fetch_in<T>(&mut self, select: &str, first: Option<&str>, keys: &[String]) -> Result<Vec<T>, TxError>
     where
         T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
     {
         let mut rows = Vec::new();
+        let from = 1 + usize::from(first.is_some());
         for chunk in keys.chunks(2000) {
-            let sql = format!("{select} ({})", placeholders(self.backend(), chunk.len(), 1));
+            let sql = format!("{select} ({})", placeholders(self.backend(), chunk.len(), from));
             let mut q = sqlx::query_as::<_, T>(&sql);
+            if let Some(f) = first {
+                q = q.bind(f.to_string());
+            }
             for k in chunk {
                 q = q.bind(k.clone());
             }
@@ -335,19 +340,13 @@ impl<'c> Batch<'c> {
     async fn load_idem(&mut self, kind: &str, mut refs: Vec<String>) -> Result<(), TxError> {
         refs.sort();
         refs.dedup();
-        for chunk in refs.chunks(2000) {
-            let sql = format!(
-                "SELECT ref, request_hash, response FROM idempotency WHERE kind = {} AND ref IN ({})",
-                param(self.backend(), 1),
-                placeholders(self.backend(), chunk.len(), 2)
-            );
-            let mut q = sqlx::query_as::<_, (String, String, String)>(&sql).bind(kind);
-            for r in chunk {
-                q = q.bind(r.clone());
-            }
-            for (r, h, resp) in q.fetch_all(&mut *self.tx).await? {
-                self.idem.insert((kind.to_string(), r), (h, resp));
-            }
+        let select = format!(
+            "SELECT ref, request_hash, response FROM idempotency WHERE kind = {} AND ref IN",
+            param(self.backend(), 1)
+        );
+        let found: Vec<(String, String, String)> = self.fetch_in(&select, Some(kind), &refs).await?;
+        for (r, h, resp) in found {
+            self.idem.insert((kind.to_string(), r), (h, resp));
         }
         Ok(())
     }

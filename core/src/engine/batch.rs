@@ -930,15 +930,11 @@ impl<'c> Batch<'c> {
         let sums = async move { crate::analytics::rollup::Deltas::of_ledger(&facts) };
         let (inserted, sums) = tokio::join!(inserts, sums);
         inserted?;
-        let refunds: Vec<(i64, (i64, i64))> = self.refund_deltas.iter().map(|(a, b)| (*a, *b)).collect();
-        for (id, (amt, fee)) in refunds {
-            sqlx::query("UPDATE payments SET refunded = refunded + $1, fee_refunded = fee_refunded + $2 WHERE id = $3")
-                .bind(amt)
-                .bind(fee)
-                .bind(id)
-                .execute(&mut *self.tx)
-                .await?;
-        }
+        // A purchase's refunded totals: one statement for all of them, not one per payment
+        // (a refund-heavy group spent a fifth of its time in those round trips).
+        let mut refunds: Vec<(i64, i64, i64)> = self.refund_deltas.iter().map(|(id, (a, f))| (*id, *a, *f)).collect();
+        refunds.sort_unstable();
+        add_by_id(&mut self.tx, backend, "payments", ["refunded", "fee_refunded"], &refunds).await?;
         for id in std::mem::take(&mut self.card_updates) {
             let Some(n) = self.card_numbers.get(&id) else { continue };
             let Some(c) = self.cards.get(n) else { continue };
@@ -990,24 +986,7 @@ impl<'c> Batch<'c> {
                 q.fetch_all(&mut *self.tx).await?;
             }
         }
-        if self.backend() == Backend::Sqlite && crate::db::each_available() {
-            let rows = deltas.iter().map(|(id, b, v)| vec![V::I(*id), V::I(*b), V::I(*v)]).collect();
-            let sql = "UPDATE accounts SET balance = balance + ?2, version = version + ?3 WHERE id = ?1";
-            crate::db::exec_each(&mut self.tx, sql.to_string(), rows).await?;
-            deltas.clear();
-        }
-        for chunk in deltas.chunks(3000) {
-            let sql = format!(
-                "UPDATE accounts SET balance = balance + v.column2, version = version + v.column3 \
-                 FROM (VALUES {}) AS v WHERE accounts.id = v.column1",
-                bigint_values_clause(self.backend(), chunk.len(), 3, 1)
-            );
-            let mut q = sqlx::query(&sql);
-            for (id, b, v) in chunk {
-                q = q.bind(*id).bind(*b).bind(*v);
-            }
-            q.execute(&mut *self.tx).await?;
-        }
+        add_by_id(&mut self.tx, backend, "accounts", ["balance", "version"], &deltas).await?;
         if let Some(c) = &self.control {
             // The last moment a cancel can still undo everything: after this the job is done.
             if let Err(e) = c.check() {
@@ -1188,6 +1167,41 @@ fn bind<'q>(
         V::NI(i) => q.bind(i),
         V::NT(t) => q.bind(t),
     }
+}
+
+/// Adds `(id, a, b)` to the two columns `cols` of `table`'s row `id`, for every row. SQLite steps
+/// one prepared UPDATE per row inside the database (`exec_each`); PostgreSQL gets multi-row
+/// `UPDATE ... FROM (VALUES ...)` statements.
+async fn add_by_id(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    table: &str,
+    cols: [&str; 2],
+    rows: &[(i64, i64, i64)],
+) -> Result<(), TxError> {
+    let [a, b] = cols;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    if backend == Backend::Sqlite && crate::db::each_available() {
+        let sql = format!("UPDATE {table} SET {a} = {a} + ?2, {b} = {b} + ?3 WHERE id = ?1");
+        let rows = rows.iter().map(|(id, x, y)| vec![V::I(*id), V::I(*x), V::I(*y)]).collect();
+        crate::db::exec_each(tx, sql, rows).await?;
+        return Ok(());
+    }
+    for chunk in rows.chunks(3000) {
+        let sql = format!(
+            "UPDATE {table} SET {a} = {a} + v.column2, {b} = {b} + v.column3 \
+             FROM (VALUES {}) AS v WHERE {table}.id = v.column1",
+            bigint_values_clause(backend, chunk.len(), 3, 1)
+        );
+        let mut q = sqlx::query(&sql);
+        for (id, x, y) in chunk {
+            q = q.bind(*id).bind(*x).bind(*y);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 /// Inserts `rows` into `table`: on SQLite through [`crate::db::exec_each`] (one prepared

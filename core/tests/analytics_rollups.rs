@@ -172,7 +172,9 @@ async fn concurrent_buyer_days(db: &TestDb) {
     let files: Vec<String> = (0..8)
         .map(|i| {
             let mut t = h.to_string();
-            for (j, who) in ["cu1", "cu2", "cu3"].iter().enumerate() {
+            // cu2's id holds what JSON escapes (a quote, a backslash, a tab) and CJK: SQLite
+            // hands the stored days back as one JSON array.
+            for (j, who) in ["cu1", "\"c\"\"u\\2\t客\"", "cu3"].iter().enumerate() {
                 let (mall, m) = if j == 2 && i % 2 == 1 { ("M2", m2) } else { ("M1", m1) };
                 let day = 1 + (i * 3 + j) % 27;
                 t.push_str(&format!(
@@ -207,6 +209,7 @@ async fn concurrent_buyer_days(db: &TestDb) {
     let stored = snapshot(&handle).await.unwrap();
     assert!(stored.multi_buyers.contains("x:cu3"), "cu3 bought in both malls");
     assert_eq!(stored.buyer_days.iter().filter(|(b, _, _)| b == "x:cu1").count(), 8);
+    assert_eq!(stored.buyer_days.iter().filter(|(b, _, _)| b == "x:c\"u\\2\t客").count(), 8);
     assert_eq!(stored, recompute(&handle).await.unwrap());
 }
 

@@ -319,12 +319,7 @@ async fn write_buyer_days(
     let mut multi: Vec<&str> = Vec::new();
     for chunk in buyers.chunks(8_000) {
         let ph = placeholders(backend, chunk.len(), 1);
-        let sql = format!("SELECT buyer, mall, day, prev_day, next_day FROM r_buyer_day WHERE buyer IN ({ph})");
-        let mut q = sqlx::query_as::<_, (String, String, String, Option<String>, Option<String>)>(&sql);
-        for b in chunk {
-            q = q.bind(b.to_string());
-        }
-        let stored = q.fetch_all(&mut **tx).await?;
+        let stored = stored_days(tx, backend, chunk).await?;
         let sql = format!("SELECT buyer FROM r_buyer_multi WHERE buyer IN ({ph})");
         let mut q = sqlx::query_scalar::<_, String>(&sql);
         for b in chunk {
@@ -354,16 +349,22 @@ async fn write_buyer_days(
             for (m, ds) in malls.iter() {
                 let list: Vec<(&String, &Links)> = ds.iter().collect();
                 for (i, (d, old)) in list.iter().enumerate() {
-                    let prev = i.checked_sub(1).map(|j| list[j].0.clone());
-                    let next = list.get(i + 1).map(|x| x.0.clone());
+                    let prev = i.checked_sub(1).map(|j| list[j].0.as_str());
+                    let next = list.get(i + 1).map(|x| x.0.as_str());
+                    let same = matches!(old, Some((p, n)) if p.as_deref() == prev && n.as_deref() == next);
+                    // A stored day whose links stay, of a buyer who stays in one mall (or stays
+                    // in several), counts out and back in the same: most of a buyer's days.
+                    if same && old_multi == new_multi {
+                        continue;
+                    }
                     if let (Some((p, n)), false) = (old, old_multi) {
                         mark(&mut marks, m, d, p.as_deref(), n.as_deref(), -1);
                     }
                     if !new_multi {
-                        mark(&mut marks, m, d, prev.as_deref(), next.as_deref(), 1);
+                        mark(&mut marks, m, d, prev, next, 1);
                     }
-                    if old.as_ref() != Some(&(prev.clone(), next.clone())) {
-                        rows.push((b, m.clone(), (*d).clone(), prev, next));
+                    if !same {
+                        rows.push((b, m.clone(), (*d).clone(), prev.map(str::to_string), next.map(str::to_string)));
                     }
                 }
             }
@@ -406,6 +407,39 @@ async fn write_buyer_days(
     }
     marks.0.retain(|_, v| v.iter().any(|x| *x != 0));
     Ok(marks)
+}
+
+/// A stored buyer-day row: (buyer, mall, day, prev_day, next_day).
+type StoredDay = (String, String, String, Option<String>, Option<String>);
+
+/// The stored days of `buyers`. SQLite hands them over as one JSON array: sqlx passes every
+/// row of a result from its SQLite thread to this one separately, and for the tens of thousands
+/// of stored days a sales file's buyers have, those hand-overs cost more than reading the rows.
+async fn stored_days(tx: &mut Transaction<'static, Any>, backend: Backend, buyers: &[&str]) -> Result<Vec<StoredDay>> {
+    let ph = placeholders(backend, buyers.len(), 1);
+    let sqlite = backend == Backend::Sqlite;
+    let sql = if sqlite {
+        format!(
+            "SELECT json_group_array(json_array(buyer, mall, day, prev_day, next_day)) FROM r_buyer_day \
+             WHERE buyer IN ({ph})"
+        )
+    } else {
+        format!("SELECT buyer, mall, day, prev_day, next_day FROM r_buyer_day WHERE buyer IN ({ph})")
+    };
+    if sqlite {
+        let mut q = sqlx::query_scalar::<_, String>(&sql);
+        for b in buyers {
+            q = q.bind(b.to_string());
+        }
+        let json = q.fetch_one(&mut **tx).await?;
+        return serde_json::from_str(&json)
+            .map_err(|e| crate::error::Error::internal(format!("stored buyer days: {e}")));
+    }
+    let mut q = sqlx::query_as::<_, StoredDay>(&sql);
+    for b in buyers {
+        q = q.bind(b.to_string());
+    }
+    Ok(q.fetch_all(&mut **tx).await?)
 }
 
 /// A buyer's advisory-lock key (FNV-1a: stable across processes and releases, unlike Rust's

@@ -157,11 +157,6 @@ impl Core {
         Ok(self.import_parsed_with(actor, parsed, control).await?)
     }
 
-    /// Writes an already checked file.
-    pub(crate) async fn import_parsed(&self, actor: &Actor, parsed: Parsed) -> Result<Imported> {
-        self.import_parsed_with(actor, parsed, None).await
-    }
-
     async fn import_parsed_with(&self, actor: &Actor, parsed: Parsed, control: Option<JobControl>) -> Result<Imported> {
         match self.submit(actor, Op::Analytics(AnalyticsOp::Import(Arc::new(parsed), control))).await? {
             Outcome::Json(v) => serde_json::from_value(v).map_err(Error::internal),

@@ -82,6 +82,9 @@ pub enum AnalyticsOp {
     Import(Arc<import::Parsed>, Option<crate::engine::JobControl>),
     /// A chunk of demo card activity (top-ups, purchases, refunds) written as real entries.
     DemoLedger(Arc<demo::LedgerChunk>),
+    /// Several generated demo files imported in one transaction (sandbox only): each is
+    /// written exactly as `Import` writes it, and they share one commit.
+    DemoImports(Vec<Arc<import::Parsed>>),
 }
 
 impl AnalyticsOp {
@@ -91,6 +94,9 @@ impl AnalyticsOp {
             AnalyticsOp::DemoLedger(c) => {
                 let n = c.txns.len() as u64;
                 [("entry", 3 * n + 1), ("payment", 2 * n + 1), ("card", 0), ("account", 0), ("misc", 3)]
+            }
+            AnalyticsOp::DemoImports(files) => {
+                [("entry", 0), ("payment", 0), ("card", 0), ("account", 0), ("misc", 3 * files.len() as u64)]
             }
             _ => [("entry", 0), ("payment", 0), ("card", 0), ("account", 0), ("misc", 3)],
         }
@@ -116,6 +122,14 @@ pub(crate) async fn apply(b: &mut Batch<'_>, op: &AnalyticsOp, actor: &Actor) ->
             import::write(b, p, actor).await
         }
         AnalyticsOp::DemoLedger(c) => demo::write_ledger(b, c, actor).await,
+        AnalyticsOp::DemoImports(files) => {
+            demo::require_demo(b, actor).await?;
+            let mut out = Vec::with_capacity(files.len());
+            for p in files {
+                out.push(import::write(b, p, actor).await?);
+            }
+            Ok(serde_json::Value::Array(out))
+        }
     }
 }
 

@@ -161,6 +161,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../migrations/0005_buyer_links.sql")),
     (6, include_str!("../migrations/0006_buyer_marks.sql")),
     (7, include_str!("../migrations/0007_writer_contention.sql")),
+    (8, include_str!("../migrations/0008_buyer_day_index.sql")),
 ];
 
 /// `$ONECARD_DB`, else the SQLite file the console uses in the OS data directory.

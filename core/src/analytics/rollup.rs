@@ -417,28 +417,18 @@ type StoredDay = (String, String, String, Option<String>, Option<String>);
 /// of stored days a sales file's buyers have, those hand-overs cost more than reading the rows.
 async fn stored_days(tx: &mut Transaction<'static, Any>, backend: Backend, buyers: &[&str]) -> Result<Vec<StoredDay>> {
     let ph = placeholders(backend, buyers.len(), 1);
-    let sqlite = backend == Backend::Sqlite;
-    let sql = if sqlite {
-        format!(
+    if backend == Backend::Sqlite {
+        let sql = format!(
             "SELECT json_group_array(json_array(buyer, mall, day, prev_day, next_day)) FROM r_buyer_day \
              WHERE buyer IN ({ph})"
-        )
-    } else {
-        format!("SELECT buyer, mall, day, prev_day, next_day FROM r_buyer_day WHERE buyer IN ({ph})")
-    };
-    if sqlite {
-        let mut q = sqlx::query_scalar::<_, String>(&sql);
-        for b in buyers {
-            q = q.bind(b.to_string());
-        }
+        );
+        let q = buyers.iter().fold(sqlx::query_scalar::<_, String>(&sql), |q, b| q.bind(b.to_string()));
         let json = q.fetch_one(&mut **tx).await?;
         return serde_json::from_str(&json)
             .map_err(|e| crate::error::Error::internal(format!("stored buyer days: {e}")));
     }
-    let mut q = sqlx::query_as::<_, StoredDay>(&sql);
-    for b in buyers {
-        q = q.bind(b.to_string());
-    }
+    let sql = format!("SELECT buyer, mall, day, prev_day, next_day FROM r_buyer_day WHERE buyer IN ({ph})");
+    let q = buyers.iter().fold(sqlx::query_as::<_, StoredDay>(&sql), |q, b| q.bind(b.to_string()));
     Ok(q.fetch_all(&mut **tx).await?)
 }
 

@@ -120,6 +120,10 @@ pub(crate) async fn require_demo(b: &mut Batch<'_>, actor: &Actor) -> Result<()>
     Ok(())
 }
 
+/// How many transactions of a chunk are decided before their rows go to the database while
+/// the next are decided (`write_ahead`).
+const AHEAD: usize = 5_000;
+
 /// Writes a chunk through the batch: every entry balanced and chained by `add_entry`, balances
 /// by the batch's deltas, refused as a whole if any step would break a rule.
 pub(crate) async fn write_ledger(b: &mut Batch<'_>, c: &LedgerChunk, actor: &Actor) -> Result<Value> {
@@ -127,10 +131,17 @@ pub(crate) async fn write_ledger(b: &mut Batch<'_>, c: &LedgerChunk, actor: &Act
     b.load_cards_by_ids(&c.cards).await?;
     b.load_merchants_by_ids(&c.merchants).await?;
     let clearing = b.system_account("channel_clearing", "wechat")?;
+    // Every `AHEAD` transactions the rows decided so far go to the database while the next are
+    // decided: nothing below reads them back, unless a fee rate depends on a merchant's volume,
+    // which is read from the stored payments.
+    let ahead = !b.fees_read_volume().await?;
     let (cap_reg, cap_anon) = (b.rules.balance_cap_registered.fen(), b.rules.balance_cap_anonymous.fen());
     let mut pids: HashMap<usize, (i64, i64, i64)> = HashMap::new();
     let (mut purchases, mut refunds, mut topups) = (0u64, 0u64, 0u64);
     for (i, t) in c.txns.iter().enumerate() {
+        if ahead && i > 0 && i % AHEAD == 0 {
+            b.write_ahead().await?;
+        }
         match t {
             DemoTxn::TopUp { card, amount, at } => {
                 b.now = *at;
@@ -790,7 +801,7 @@ impl Pending<'_> {
         let hash = crate::crypto::sm3_hex(format!("demo|{}|{name}", self.seed).as_bytes());
         self.rows += rows.len();
         self.files.push(Arc::new(Parsed { file_name: name.to_string(), hash, rows }));
-        if self.files.len() >= 8 || self.rows >= 60_000 {
+        if self.files.len() >= 24 || self.rows >= 200_000 {
             self.flush().await?;
         }
         Ok(())
@@ -978,6 +989,70 @@ mod tests {
         let n: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM imported_footfall").fetch_one(&core.db().pool).await.unwrap();
         assert_eq!(n, 0);
+        core.close().await;
+    }
+
+    /// A chunk long enough to write rows ahead (`AHEAD`): refused at its last step, it leaves
+    /// nothing behind (the rows written ahead roll back with the rest); accepted, a purchase
+    /// refunded once before and once after a write-ahead is one return in the rollups, as a
+    /// recomputation from the raw rows counts it.
+    #[tokio::test]
+    async fn rows_written_ahead_roll_back_and_count_once() {
+        use crate::analytics::rollup::{recompute, snapshot};
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("demo.db").display());
+        let opts = crate::OpenOptions { key_file: Some(dir.path().join("demo.key")), now: None };
+        let core = Core::init_with(&url, true, &opts).await.unwrap();
+        let admin = core.actor("admin").await.unwrap();
+        let mall = MallAddRequest {
+            code: "M1".into(),
+            name: "M1".into(),
+            region: "east".into(),
+            city_tier: CityTier::from_u8(1).unwrap(),
+            mode: None,
+            card_since: None,
+        };
+        core.mall_add(&admin, mall).await.unwrap();
+        let m = MerchantAddRequest { mall: "M1".into(), name: "Brand".into(), category: Category::Apparel };
+        let merchant = core.merchant_add(&admin, m).await.unwrap()["merchant"].as_i64().unwrap();
+        let holder = Holder { name: "张三".into(), id_number: id_number(1), phone: "13900000001".into() };
+        let r = IssueRequest { card_type: CardType::Physical, holder: Some(holder), mall: Some("M1".into()) };
+        let card = core.issue_card(&admin, r).await.unwrap().id;
+        let t0 = at(NaiveDate::from_ymd_opt(2026, 2, 2).unwrap(), 10, 0);
+        let fill = |txns: &mut Vec<DemoTxn>| {
+            for i in 0..AHEAD as i64 {
+                txns.push(DemoTxn::TopUp { card, amount: 1, at: t0 + 1_000_000 * (i + 10) });
+            }
+        };
+        let purchase =
+            |amount| DemoTxn::Purchase { card, merchant, amount, at: t0 + 1, checkout: None, medium: Medium::Nfc };
+        let submit = |txns: Vec<DemoTxn>| {
+            let chunk = LedgerChunk { cards: vec![card], merchants: vec![merchant], txns };
+            core.submit(&admin, Op::Analytics(AnalyticsOp::DemoLedger(Arc::new(chunk))))
+        };
+        let count = |sql: &'static str| {
+            let pool = core.db().pool.clone();
+            async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.unwrap() }
+        };
+
+        let mut refused = vec![DemoTxn::TopUp { card, amount: 100_000, at: t0 }];
+        fill(&mut refused);
+        refused.push(purchase(10_000_000));
+        submit(refused).await.unwrap_err();
+        assert_eq!(count("SELECT COUNT(*) FROM topups").await, 0);
+        assert_eq!(count("SELECT COUNT(*) FROM postings").await, 0);
+
+        let mut txns = vec![DemoTxn::TopUp { card, amount: 100_000, at: t0 }, purchase(50_000)];
+        txns.push(DemoTxn::Refund { purchase: 1, amount: 10_000, at: t0 + 2 });
+        fill(&mut txns);
+        txns.push(DemoTxn::Refund { purchase: 1, amount: 10_000, at: t0 + 1_000_000_000 });
+        submit(txns).await.unwrap();
+        assert_eq!(count("SELECT COUNT(*) FROM topups").await, 1 + AHEAD as i64);
+        assert_eq!(count("SELECT COUNT(*) FROM refunds").await, 2);
+        assert_eq!(count("SELECT CAST(SUM(returns) AS BIGINT) FROM r_sales").await, 1);
+        assert_eq!(snapshot(core.db()).await.unwrap(), recompute(core.db()).await.unwrap());
+        let v = core.verify(&admin).await.unwrap();
+        assert!(v.ok, "{:?}", v.problems);
         core.close().await;
     }
 }

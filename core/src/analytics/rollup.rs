@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{Datelike, NaiveDate, Timelike};
-use sqlx::{Any, Transaction};
+use sqlx::{Any, AnyConnection};
 
 use crate::db::{placeholders, values_clause, Backend, Db};
 use crate::engine::V;
@@ -165,6 +165,32 @@ fn t(s: &str) -> K {
 }
 
 impl Deltas {
+    /// Adds another write's deltas to these (several imports of one transaction written at once).
+    pub fn absorb(&mut self, o: Deltas) {
+        let aggs = [
+            (&mut self.sales, o.sales),
+            (&mut self.mall_day, o.mall_day),
+            (&mut self.mall_month, o.mall_month),
+            (&mut self.inventory, o.inventory),
+            (&mut self.card_hour, o.card_hour),
+            (&mut self.card_category, o.card_category),
+            (&mut self.card_ticket, o.card_ticket),
+            (&mut self.buyer_marks, o.buyer_marks),
+        ];
+        for (into, from) in aggs {
+            if into.0.is_empty() {
+                *into = from;
+                continue;
+            }
+            for (k, v) in from.0 {
+                into.add(k, &v);
+            }
+        }
+        self.buyer_days.extend(o.buyer_days);
+        self.buyer_links.extend(o.buyer_links);
+        self.multi_buyers.extend(o.multi_buyers);
+    }
+
     /// One sale (card or imported) in the sales and mall-day rollups.
     #[allow(clippy::too_many_arguments)]
     pub fn sale(
@@ -224,7 +250,7 @@ impl Deltas {
     /// statement on PostgreSQL when they fit: a mall's day is one row every writer adds to, and
     /// its lock is held until the commit, so the less that happens after it the less the other
     /// writers wait.
-    pub async fn write(&self, tx: &mut Transaction<'static, Any>, backend: Backend) -> Result<()> {
+    pub async fn write(&self, tx: &mut AnyConnection, backend: Backend) -> Result<()> {
         let marks = write_buyer_days(tx, backend, &self.buyer_days).await?;
         let tables: [(&str, &[&str], &[&str], &Agg); 8] = [
             (
@@ -286,7 +312,7 @@ type Links = Option<(Option<String>, Option<String>)>;
 /// locked first (transaction advisory locks, in one global order), so two writers adding days
 /// of one buyer cannot link from the same stale read.
 async fn write_buyer_days(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut AnyConnection,
     backend: Backend,
     days: &BTreeSet<(String, String, String)>,
 ) -> Result<Agg> {
@@ -311,7 +337,7 @@ async fn write_buyer_days(
             for k in chunk {
                 q = q.bind(*k);
             }
-            q.fetch_one(&mut **tx).await?;
+            q.fetch_one(&mut *tx).await?;
         }
     }
     let mut marks = Agg::default();
@@ -325,7 +351,7 @@ async fn write_buyer_days(
         for b in chunk {
             q = q.bind(b.to_string());
         }
-        let was_multi: BTreeSet<String> = q.fetch_all(&mut **tx).await?.into_iter().collect();
+        let was_multi: BTreeSet<String> = q.fetch_all(&mut *tx).await?.into_iter().collect();
         // buyer -> mall -> day -> links
         let mut by: BTreeMap<String, BTreeMap<String, BTreeMap<String, Links>>> = BTreeMap::new();
         for (b, m, d, p, n) in stored {
@@ -392,7 +418,7 @@ async fn write_buyer_days(
         for (b, m, d, p, n) in chunk {
             q = q.bind(b.to_string()).bind(m.clone()).bind(d.clone()).bind(p.clone()).bind(n.clone());
         }
-        q.execute(&mut **tx).await?;
+        q.execute(&mut *tx).await?;
     }
     for chunk in multi.chunks(8_000) {
         let sql = format!(
@@ -403,7 +429,7 @@ async fn write_buyer_days(
         for b in chunk {
             q = q.bind(b.to_string());
         }
-        q.execute(&mut **tx).await?;
+        q.execute(&mut *tx).await?;
     }
     marks.0.retain(|_, v| v.iter().any(|x| *x != 0));
     Ok(marks)
@@ -415,7 +441,7 @@ type StoredDay = (String, String, String, Option<String>, Option<String>);
 /// The stored days of `buyers`. SQLite hands them over as one JSON array: sqlx passes every
 /// row of a result from its SQLite thread to this one separately, and for the tens of thousands
 /// of stored days a sales file's buyers have, those hand-overs cost more than reading the rows.
-async fn stored_days(tx: &mut Transaction<'static, Any>, backend: Backend, buyers: &[&str]) -> Result<Vec<StoredDay>> {
+async fn stored_days(tx: &mut AnyConnection, backend: Backend, buyers: &[&str]) -> Result<Vec<StoredDay>> {
     let ph = placeholders(backend, buyers.len(), 1);
     if backend == Backend::Sqlite {
         let sql = format!(
@@ -423,13 +449,13 @@ async fn stored_days(tx: &mut Transaction<'static, Any>, backend: Backend, buyer
              WHERE buyer IN ({ph})"
         );
         let q = buyers.iter().fold(sqlx::query_scalar::<_, String>(&sql), |q, b| q.bind(b.to_string()));
-        let json = q.fetch_one(&mut **tx).await?;
+        let json = q.fetch_one(&mut *tx).await?;
         return serde_json::from_str(&json)
             .map_err(|e| crate::error::Error::internal(format!("stored buyer days: {e}")));
     }
     let sql = format!("SELECT buyer, mall, day, prev_day, next_day FROM r_buyer_day WHERE buyer IN ({ph})");
     let q = buyers.iter().fold(sqlx::query_as::<_, StoredDay>(&sql), |q, b| q.bind(b.to_string()));
-    Ok(q.fetch_all(&mut **tx).await?)
+    Ok(q.fetch_all(&mut *tx).await?)
 }
 
 /// A buyer's advisory-lock key (FNV-1a: stable across processes and releases, unlike Rust's
@@ -448,7 +474,7 @@ type Part<'a> = (&'a str, &'a [&'a str], &'a [&'a str], &'a Agg);
 
 /// Adds every table's sums: on PostgreSQL in one statement (a data-modifying CTE per table)
 /// when it stays under the parameter limit, otherwise one multi-row upsert per table and chunk.
-async fn upsert_all(tx: &mut Transaction<'static, Any>, backend: Backend, parts: &[Part<'_>]) -> Result<()> {
+async fn upsert_all(tx: &mut AnyConnection, backend: Backend, parts: &[Part<'_>]) -> Result<()> {
     let parts: Vec<&Part> = parts.iter().filter(|p| !p.3 .0.is_empty()).collect();
     let params: usize = parts.iter().map(|(_, k, v, a)| a.0.len() * (k.len() + v.len())).sum();
     if backend == Backend::Postgres && parts.len() > 1 && params <= 30_000 {
@@ -466,7 +492,7 @@ async fn upsert_all(tx: &mut Transaction<'static, Any>, backend: Backend, parts:
                 q = bind_sums(q, k, v);
             }
         }
-        q.execute(&mut **tx).await?;
+        q.execute(&mut *tx).await?;
         return Ok(());
     }
     let each = backend == Backend::Sqlite && crate::db::each_available();
@@ -495,7 +521,7 @@ async fn upsert_all(tx: &mut Transaction<'static, Any>, backend: Backend, parts:
             for (k, v) in chunk {
                 q = bind_sums(q, k, v);
             }
-            q.execute(&mut **tx).await?;
+            q.execute(&mut *tx).await?;
         }
     }
     Ok(())
@@ -530,21 +556,6 @@ fn bind_sums<'q>(
         q = q.bind(*x);
     }
     q
-}
-
-impl Deltas {
-    /// The engine's hook: this transaction's ledger events as sums to add to the rollups
-    /// (`None` when there are none).
-    pub(crate) fn of_ledger(facts: &[LedgerFact]) -> Option<Deltas> {
-        if facts.is_empty() {
-            return None;
-        }
-        let mut d = Deltas::default();
-        for f in facts {
-            d.ledger(f);
-        }
-        Some(d)
-    }
 }
 
 /// Every rollup table as it is stored (for checks and tests).

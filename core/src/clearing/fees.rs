@@ -35,10 +35,10 @@ pub(crate) struct FeeBook {
 
 impl FeeBook {
     /// Loads the rules (two reads).
-    pub(crate) async fn load(tx: &mut sqlx::Transaction<'static, sqlx::Any>) -> Result<FeeBook> {
+    pub(crate) async fn load(tx: &mut sqlx::AnyConnection) -> Result<FeeBook> {
         let rules: Vec<(String, i64, Option<String>, Option<String>)> =
             sqlx::query_as("SELECT category, bps, valid_from, valid_to FROM fee_rules ORDER BY id DESC")
-                .fetch_all(&mut **tx)
+                .fetch_all(&mut *tx)
                 .await?;
         let mut book = FeeBook::default();
         for (cat, bps, from, to) in rules {
@@ -54,7 +54,7 @@ impl FeeBook {
             }
         }
         let adj: Vec<(String, String, i64)> =
-            sqlx::query_as("SELECT kind, akey, bps FROM fee_adjustments").fetch_all(&mut **tx).await?;
+            sqlx::query_as("SELECT kind, akey, bps FROM fee_adjustments").fetch_all(&mut *tx).await?;
         for (kind, key, bps) in adj {
             match kind.as_str() {
                 "grade" => {
@@ -95,6 +95,15 @@ impl FeeBook {
 }
 
 impl Batch<'_> {
+    /// Whether a rate depends on a merchant's month-to-date volume, which `fee_bps_for` then
+    /// reads from the payments stored so far (loads the fee rules if this batch has not).
+    pub(crate) async fn fees_read_volume(&mut self) -> Result<bool> {
+        if self.fees.is_none() {
+            self.fees = Some(FeeBook::load(&mut self.tx).await?);
+        }
+        Ok(self.fees.as_ref().is_some_and(FeeBook::needs_volume))
+    }
+
     /// The fee rate in force now for a purchase at `merchant`.
     pub(crate) async fn fee_bps_for(&mut self, merchant: i64, m: &MerchSt) -> Result<i64> {
         if self.fees.is_none() {

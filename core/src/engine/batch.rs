@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, AnyConnection, Row, Transaction};
 
 use super::{Ctx, Op, TxError};
 use crate::auth::Actor;
@@ -115,12 +115,39 @@ const TABLES: &[(&str, &str)] = &[
     ("qr_used", "nonce, card_id, used_at"),
 ];
 
+/// A batch's transaction, used as its connection (`&mut *b.tx`). While rows written ahead are
+/// being stored ([`Batch::write_ahead`]) a task of their own holds it: the batch's deciding must
+/// not read or write the database until [`Batch::settle_ahead`] has it back.
+pub(crate) struct Tx {
+    tx: Option<Transaction<'static, Any>>,
+    ahead: Option<tokio::task::JoinHandle<(Transaction<'static, Any>, Result<(), TxError>)>>,
+}
+
+impl std::ops::Deref for Tx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        self.tx.as_deref().expect("the batch's connection is in use by rows written ahead (settle_ahead first)")
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        self.tx.as_deref_mut().expect("the batch's connection is in use by rows written ahead (settle_ahead first)")
+    }
+}
+
+impl Tx {
+    fn take(&mut self) -> Transaction<'static, Any> {
+        self.tx.take().expect("the batch's connection is in use by rows written ahead (settle_ahead first)")
+    }
+}
+
 /// The state of one write transaction.
 pub(crate) struct Batch<'c> {
     pub ctx: &'c Ctx,
     /// The id blocks of the writer running this transaction.
     ids: &'c super::IdAlloc,
-    pub tx: Transaction<'static, Any>,
+    pub tx: Tx,
     pub rules: Rules,
     pub now: i64,
     pub today: NaiveDate,
@@ -151,6 +178,12 @@ pub(crate) struct Batch<'c> {
     pub fees: Option<crate::clearing::FeeBook>,
     card_updates: Vec<i64>,
     new_cards: HashSet<i64>,
+    /// The rollups' sums of the rows already handed to the database (written ahead) and of the
+    /// imports of this transaction: added to by each, written once by the flush.
+    pub sums: Option<crate::analytics::rollup::Deltas>,
+    /// Payments whose first refund the rollups have counted (a payment refunded in two parts
+    /// written ahead separately is counted once).
+    refund_firsts: HashSet<i64>,
     /// The control of the long job this transaction runs (alone), if any.
     pub control: Option<super::JobControl>,
 }
@@ -185,7 +218,7 @@ impl<'c> Batch<'c> {
         Ok(Batch {
             ctx,
             ids,
-            tx,
+            tx: Tx { tx: Some(tx), ahead: None },
             rules,
             now,
             today: crate::clock::business_day(now),
@@ -209,6 +242,8 @@ impl<'c> Batch<'c> {
             fees: None,
             card_updates: Vec::new(),
             new_cards: HashSet::new(),
+            sums: None,
+            refund_firsts: HashSet::new(),
             control: None,
         })
     }
@@ -888,12 +923,62 @@ impl<'c> Batch<'c> {
         Ok(())
     }
 
-    /// Writes everything queued with multi-row statements and commits.
-    pub async fn flush_and_commit(mut self) -> Result<(), TxError> {
-        // Dashboards read rollups, never raw rows: this transaction's purchases, refunds and
-        // reversals update them (below), aggregated in memory, in a few multi-row upserts.
-        // A reversal does not load its payment's merchant (it only moves postings back); the
-        // rollups need the merchant's mall.
+    /// Hands the rows queued so far to the database on a task of their own and returns without
+    /// waiting for them, so the caller decides its next rows while the database stores these:
+    /// a bulk job's deciding and SQLite's storing then run side by side on the two cores
+    /// instead of taking turns. Rows written ahead are part of this transaction like any other
+    /// (a rollback takes them back). Only for a caller whose later decisions never read this
+    /// batch's rows back from the database: the connection is the task's until
+    /// [`Batch::settle_ahead`] (which the next `write_ahead` and the flush call).
+    pub async fn write_ahead(&mut self) -> Result<(), TxError> {
+        self.settle_ahead().await?;
+        let facts = self.take_facts().await?;
+        let rows = self.take_rows();
+        // Cards written ahead are no longer queued: a later change to one is an UPDATE.
+        self.new_cards.clear();
+        let mut tx = self.tx.take();
+        let backend = self.ctx.db.backend;
+        self.tx.ahead = Some(tokio::spawn(async move {
+            let mut r = Ok(());
+            for (table, cols, rows) in rows {
+                r = insert_rows(&mut tx, table, cols, rows, backend, None, 0, 0).await;
+                if r.is_err() {
+                    break;
+                }
+            }
+            (tx, r)
+        }));
+        // A task spawned from a runtime thread waits in that thread's next-task slot, which no
+        // other thread steals, until this task yields: let it hand its first rows to the
+        // database now (later wake-ups come from SQLite's thread and go to any runtime thread).
+        tokio::task::yield_now().await;
+        // Added up here, while the task stores the rows.
+        let sums = self.sums.get_or_insert_with(Default::default);
+        for f in &facts {
+            sums.ledger(f);
+        }
+        Ok(())
+    }
+
+    /// Waits for the rows written ahead to be stored and takes the connection back.
+    pub async fn settle_ahead(&mut self) -> Result<(), TxError> {
+        if let Some(task) = self.tx.ahead.take() {
+            let (tx, r) = task.await.map_err(|e| Error::internal(format!("rows written ahead: {e}")))?;
+            self.tx.tx = Some(tx);
+            r?;
+        }
+        Ok(())
+    }
+
+    /// The queued rows by table, in insertion (foreign-key) order, taken out of the batch.
+    fn take_rows(&mut self) -> Vec<(&'static str, &'static str, Vec<Vec<V>>)> {
+        TABLES.iter().filter_map(|(table, cols)| Some((*table, *cols, self.rows.remove(table)?))).collect()
+    }
+
+    /// The rollups' facts of the queued rows (see [`Batch::ledger_facts`]), loading the merchants
+    /// of reversed payments first: a reversal does not load its payment's merchant (it only moves
+    /// postings back), and the rollups need the merchant's mall.
+    async fn take_facts(&mut self) -> Result<Vec<crate::analytics::rollup::LedgerFact>, TxError> {
         let missing: Vec<i64> = self
             .rows
             .get("journal_entries")
@@ -910,25 +995,56 @@ impl<'c> Batch<'c> {
         if !missing.is_empty() {
             self.load_merchants(missing).await?;
         }
-        let facts = self.ledger_facts();
-        let total: u64 = self.rows.values().map(|r| r.len() as u64).sum();
+        let (facts, firsts) = self.ledger_facts();
+        self.refund_firsts.extend(firsts);
+        Ok(facts)
+    }
+
+    /// Ends the transaction writing nothing (once rows written ahead, if any, are stored).
+    pub async fn roll_back(mut self) -> Result<(), TxError> {
+        // Whether those rows were stored or not, they are rolled back with the rest: a failure
+        // storing them changes nothing about the answer.
+        let _ = self.settle_ahead().await;
+        if let Some(tx) = self.tx.tx.take() {
+            tx.rollback().await?;
+        }
+        Ok(())
+    }
+
+    /// Writes everything queued with multi-row statements and commits.
+    pub async fn flush_and_commit(mut self) -> Result<(), TxError> {
+        self.settle_ahead().await?;
+        // Dashboards read rollups, never raw rows: this transaction's purchases, refunds and
+        // reversals update them (below), aggregated in memory, in a few multi-row upserts.
+        let facts = self.take_facts().await?;
+        let rows = self.take_rows();
+        let total: u64 = rows.iter().map(|(_, _, r)| r.len() as u64).sum();
         let backend = self.ctx.db.backend;
+        let control = self.control.clone();
+        let tx = &mut self.tx;
         let inserts = async {
             let mut done = 0;
-            for (table, cols) in TABLES {
-                if let Some(rows) = self.rows.remove(table) {
-                    let n = rows.len() as u64;
-                    insert_rows(&mut self.tx, table, cols, rows, backend, self.control.as_ref(), done, total).await?;
-                    done += n;
-                }
+            for (table, cols, rows) in rows {
+                let n = rows.len() as u64;
+                insert_rows(tx, table, cols, rows, backend, control.as_ref(), done, total).await?;
+                done += n;
             }
             Ok::<(), TxError>(())
         };
         // The rollups' sums are added up while the database stores the rows: `join!` polls the
         // inserts first, which hand their first table to SQLite's thread and wait, and the
         // summing then runs on this one.
-        let sums = async move { crate::analytics::rollup::Deltas::of_ledger(&facts) };
-        let (inserted, sums) = tokio::join!(inserts, sums);
+        let mut sums = self.sums.take();
+        let summed = async move {
+            if !facts.is_empty() {
+                let d = sums.get_or_insert_with(Default::default);
+                for f in &facts {
+                    d.ledger(f);
+                }
+            }
+            sums
+        };
+        let (inserted, sums) = tokio::join!(inserts, summed);
         inserted?;
         // A purchase's refunded totals: one statement for all of them, not one per payment
         // (a refund-heavy group spent a fifth of its time in those round trips).
@@ -990,11 +1106,11 @@ impl<'c> Batch<'c> {
         if let Some(c) = &self.control {
             // The last moment a cancel can still undo everything: after this the job is done.
             if let Err(e) = c.check() {
-                self.tx.rollback().await?;
+                self.tx.take().rollback().await?;
                 return Err(e.into());
             }
         }
-        self.tx.commit().await?;
+        self.tx.take().commit().await?;
         if let Some(c) = &self.control {
             c.report(total, total, "committed");
         }
@@ -1005,7 +1121,8 @@ impl<'c> Batch<'c> {
 impl Batch<'_> {
     /// What the rollups need to know about this transaction's purchases, refunds and reversals
     /// (from the queued rows and the cached cards, merchants and payments: no extra read).
-    fn ledger_facts(&self) -> Vec<crate::analytics::rollup::LedgerFact> {
+    /// Also returns the payments whose first refund it counted.
+    fn ledger_facts(&self) -> (Vec<crate::analytics::rollup::LedgerFact>, HashSet<i64>) {
         use crate::analytics::rollup::LedgerFact;
         let mut out = Vec::new();
         let int = |v: &V| match v {
@@ -1042,7 +1159,7 @@ impl Batch<'_> {
             let Some(p) = self.payments.get(&pid) else { continue };
             let Some(m) = self.merchants.get(&p.merchant_id) else { continue };
             let before = p.refunded - self.refund_deltas.get(&pid).map_or(0, |d| d.0);
-            let first = before == 0 && first_seen.insert(pid);
+            let first = before == 0 && !self.refund_firsts.contains(&pid) && first_seen.insert(pid);
             out.push(LedgerFact::Refund {
                 mall: m.mall.clone(),
                 merchant: p.merchant_id,
@@ -1064,19 +1181,19 @@ impl Batch<'_> {
                 _ => LedgerFact::RefundReversed { mall, merchant, at, amount },
             });
         }
-        out
+        (out, first_seen)
     }
 }
 
 /// Takes a chain shard for this transaction: SQLite has one (the file lock already serializes
 /// writers); PostgreSQL takes any shard nobody holds.
-async fn take_chain(tx: &mut Transaction<'static, Any>, backend: Backend) -> Result<ChainSt, TxError> {
+async fn take_chain(tx: &mut AnyConnection, backend: Backend) -> Result<ChainSt, TxError> {
     let cols = "SELECT id, journal_seq, journal_head, audit_seq, audit_head FROM chains";
     let row: Option<(i64, i64, String, i64, String)> = match backend {
-        Backend::Sqlite => sqlx::query_as(&format!("{cols} WHERE id = 0")).fetch_optional(&mut **tx).await?,
+        Backend::Sqlite => sqlx::query_as(&format!("{cols} WHERE id = 0")).fetch_optional(&mut *tx).await?,
         Backend::Postgres => {
             let free = sqlx::query_as(&format!("{cols} ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"))
-                .fetch_optional(&mut **tx)
+                .fetch_optional(&mut *tx)
                 .await?;
             match free {
                 Some(r) => Some(r),
@@ -1085,7 +1202,7 @@ async fn take_chain(tx: &mut Transaction<'static, Any>, backend: Backend) -> Res
                     let n = (crate::clock::system_micros() % 16).abs();
                     sqlx::query_as(&format!("{cols} WHERE id = $1 FOR UPDATE"))
                         .bind(n)
-                        .fetch_optional(&mut **tx)
+                        .fetch_optional(&mut *tx)
                         .await?
                 }
             }
@@ -1173,7 +1290,7 @@ fn bind<'q>(
 /// one prepared UPDATE per row inside the database (`exec_each`); PostgreSQL gets multi-row
 /// `UPDATE ... FROM (VALUES ...)` statements.
 async fn add_by_id(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut AnyConnection,
     backend: Backend,
     table: &str,
     cols: [&str; 2],
@@ -1199,7 +1316,7 @@ async fn add_by_id(
         for (id, x, y) in chunk {
             q = q.bind(*id).bind(*x).bind(*y);
         }
-        q.execute(&mut **tx).await?;
+        q.execute(&mut *tx).await?;
     }
     Ok(())
 }
@@ -1212,7 +1329,7 @@ async fn add_by_id(
 /// written before this call (for the progress).
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn insert_rows(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut AnyConnection,
     table: &str,
     cols: &str,
     rows: Vec<Vec<V>>,
@@ -1251,7 +1368,7 @@ pub(crate) async fn insert_rows(
                 q = bind(q, v);
             }
         }
-        q.execute(&mut **tx).await?;
+        q.execute(&mut *tx).await?;
     }
     Ok(())
 }

@@ -733,6 +733,14 @@ async fn execute(ctx: &Ctx, ids: &IdAlloc, ops: &[(Op, Actor)]) -> Result<Vec<Re
         }
         results.push(r);
     }
+    if let [(op, _)] = ops {
+        if op.solo() && results[0].is_err() {
+            // A bulk job refused midway (a demo chunk that would overdraw a card, a second file
+            // already imported) may have queued or stored rows: none of it is kept.
+            batch.roll_back().await?;
+            return Ok(results);
+        }
+    }
     batch.flush_and_commit().await?;
     Ok(results)
 }

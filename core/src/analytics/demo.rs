@@ -124,6 +124,23 @@ pub(crate) async fn require_demo(b: &mut Batch<'_>, actor: &Actor) -> Result<()>
 /// the next are decided (`write_ahead`).
 const AHEAD: usize = 5_000;
 
+/// Issues demo cards as `Issue` does, the malls and members of all of them loaded first, the
+/// rows written ahead every `AHEAD` cards. Answers their ids, in order.
+pub(crate) async fn write_cards(b: &mut Batch<'_>, cards: &[IssueRequest], actor: &Actor) -> Result<Value> {
+    require_demo(b, actor).await?;
+    actor.require(crate::auth::Permission::IssueCards)?;
+    let ops: Vec<(Op, Actor)> = cards.iter().map(|r| (Op::Issue(r.clone()), actor.clone())).collect();
+    b.prefetch(&ops).await?;
+    let mut ids = Vec::with_capacity(cards.len());
+    for (i, r) in cards.iter().enumerate() {
+        if i > 0 && i % AHEAD == 0 {
+            b.write_ahead().await?;
+        }
+        ids.push(b.issue(r, actor).await?.id);
+    }
+    Ok(json!({ "cards": ids }))
+}
+
 /// Writes a chunk through the batch: every entry balanced and chained by `add_entry`, balances
 /// by the batch's deltas, refused as a whole if any step would break a rule.
 pub(crate) async fn write_ledger(b: &mut Batch<'_>, c: &LedgerChunk, actor: &Actor) -> Result<Value> {
@@ -604,24 +621,28 @@ pub async fn run_with(url: &str, seed: u64, scale: Scale, key_file: Option<std::
         }
     }
 
-    // Issue the cards (registered ones to members), many requests in flight so the writer
-    // groups them.
+    // Issue the cards (registered ones to members), 20,000 to a transaction.
     let mut card_ids: Vec<i64> = Vec::with_capacity(plans.len());
     let mut member_no = seed * 1_000_000;
-    for chunk in plans.chunks(2_000) {
-        let futs = chunk.iter().map(|p| {
-            member_no += 1;
-            let holder = p.registered.then(|| Holder {
-                name: format!("会员{member_no}"),
-                id_number: id_number(member_no),
-                phone: format!("139{:08}", member_no % 100_000_000),
-            });
-            let r = IssueRequest { card_type: p.card_type, holder, mall: Some(p.mall.clone()) };
-            core.issue_card(&admin, r)
-        });
-        for c in futures_util::future::join_all(futs).await {
-            card_ids.push(c?.id);
-        }
+    for chunk in plans.chunks(20_000) {
+        let reqs: Vec<IssueRequest> = chunk
+            .iter()
+            .map(|p| {
+                member_no += 1;
+                let holder = p.registered.then(|| Holder {
+                    name: format!("会员{member_no}"),
+                    id_number: id_number(member_no),
+                    phone: format!("139{:08}", member_no % 100_000_000),
+                });
+                IssueRequest { card_type: p.card_type, holder, mall: Some(p.mall.clone()) }
+            })
+            .collect();
+        let out = match core.submit(&admin, Op::Analytics(AnalyticsOp::DemoCards(Arc::new(reqs)))).await? {
+            Outcome::Json(v) => v,
+            o => return Err(Error::internal(format!("unexpected outcome {o:?}"))),
+        };
+        let ids = out["cards"].as_array().ok_or_else(|| Error::internal("demo cards without ids"))?;
+        card_ids.extend(ids.iter().filter_map(Value::as_i64));
     }
 
     let issued_done = started.elapsed().as_secs_f64();
@@ -966,8 +987,23 @@ pub async fn raw_compare_for(core: &Core, actor: &Actor, filter: &super::metrics
 mod tests {
     use super::*;
 
-    /// Demo data goes into sandbox databases only: a production database refuses both demo
-    /// writes with `sandbox_only` and holds no imported row afterwards.
+    /// One of each demo write: a file, an empty ledger chunk, one anonymous card.
+    fn demo_ops() -> [AnalyticsOp; 3] {
+        let file = Parsed {
+            file_name: "footfall-x.csv".into(),
+            hash: "h".into(),
+            rows: Rows::Footfall(vec![("M1".into(), "2026-01-01".into(), 10, 5)]),
+        };
+        let card = IssueRequest { card_type: CardType::Virtual, holder: None, mall: None };
+        [
+            AnalyticsOp::DemoImports(vec![Arc::new(file)]),
+            AnalyticsOp::DemoLedger(Arc::new(LedgerChunk::default())),
+            AnalyticsOp::DemoCards(Arc::new(vec![card])),
+        ]
+    }
+
+    /// Demo data goes into sandbox databases only: a production database refuses every demo
+    /// write with `sandbox_only` and holds no imported row or card afterwards.
     #[tokio::test]
     async fn demo_writes_refuse_a_production_database() {
         let dir = tempfile::tempdir().unwrap();
@@ -975,20 +1011,44 @@ mod tests {
         let opts = crate::OpenOptions { key_file: Some(dir.path().join("prod.key")), now: None };
         let core = Core::init_with(&url, false, &opts).await.unwrap();
         let admin = core.actor("admin").await.unwrap();
-        let file = Parsed {
-            file_name: "footfall-x.csv".into(),
-            hash: "h".into(),
-            rows: Rows::Footfall(vec![("M1".into(), "2026-01-01".into(), 10, 5)]),
-        };
-        let ops =
-            [AnalyticsOp::DemoImports(vec![Arc::new(file)]), AnalyticsOp::DemoLedger(Arc::new(LedgerChunk::default()))];
-        for op in ops {
+        for op in demo_ops() {
             let e = core.submit(&admin, Op::Analytics(op)).await.unwrap_err();
             assert_eq!(e.code, "sandbox_only", "{e:?}");
         }
         let n: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM imported_footfall").fetch_one(&core.db().pool).await.unwrap();
         assert_eq!(n, 0);
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cards").fetch_one(&core.db().pool).await.unwrap();
+        assert_eq!(n, 0);
+        core.close().await;
+    }
+
+    /// Only an administrator writes demo data, even into a sandbox: a finance user's demo
+    /// writes are `forbidden` and leave no card and no file behind.
+    #[tokio::test]
+    async fn demo_writes_need_an_administrator() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("demo.db").display());
+        let opts = crate::OpenOptions { key_file: Some(dir.path().join("demo.key")), now: None };
+        let core = Core::init_with(&url, true, &opts).await.unwrap();
+        let admin = core.actor("admin").await.unwrap();
+        let u = crate::UserAddRequest {
+            name: "fin".into(),
+            role: crate::types::Role::Finance,
+            scopes: vec![],
+            password: None,
+        };
+        core.user_add(&admin, u).await.unwrap();
+        let finance = core.actor("fin").await.unwrap();
+        for op in demo_ops() {
+            let e = core.submit(&finance, Op::Analytics(op)).await.unwrap_err();
+            assert_eq!(e.code, "forbidden", "{e:?}");
+        }
+        for table in ["imported_footfall", "cards", "imports"] {
+            let n: i64 =
+                sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&core.db().pool).await.unwrap();
+            assert_eq!(n, 0, "{table}");
+        }
         core.close().await;
     }
 

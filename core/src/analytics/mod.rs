@@ -85,6 +85,8 @@ pub enum AnalyticsOp {
     /// Several generated demo files imported in one transaction (sandbox only): each is
     /// written exactly as `Import` writes it, and they share one commit.
     DemoImports(Vec<Arc<import::Parsed>>),
+    /// Demo cards issued in one transaction (sandbox only), each exactly as `Issue` issues it.
+    DemoCards(Arc<Vec<crate::engine::IssueRequest>>),
 }
 
 impl AnalyticsOp {
@@ -97,6 +99,11 @@ impl AnalyticsOp {
             }
             AnalyticsOp::DemoImports(files) => {
                 [("entry", 0), ("payment", 0), ("card", 0), ("account", 0), ("misc", 3 * files.len() as u64)]
+            }
+            AnalyticsOp::DemoCards(cards) => {
+                // Per card: its account, its member, its audit record.
+                let n = cards.len() as u64;
+                [("entry", 0), ("payment", 0), ("card", n), ("account", n + 1), ("misc", 2 * n + 3)]
             }
             _ => [("entry", 0), ("payment", 0), ("card", 0), ("account", 0), ("misc", 3)],
         }
@@ -122,6 +129,7 @@ pub(crate) async fn apply(b: &mut Batch<'_>, op: &AnalyticsOp, actor: &Actor) ->
             import::write(b, p, actor).await
         }
         AnalyticsOp::DemoLedger(c) => demo::write_ledger(b, c, actor).await,
+        AnalyticsOp::DemoCards(cards) => demo::write_cards(b, cards, actor).await,
         AnalyticsOp::DemoImports(files) => {
             demo::require_demo(b, actor).await?;
             let mut out = Vec::with_capacity(files.len());

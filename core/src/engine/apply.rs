@@ -632,7 +632,7 @@ impl Batch<'_> {
         Ok(c)
     }
 
-    async fn issue(&mut self, r: &IssueRequest, actor: &Actor) -> Result<super::CardInfo> {
+    pub(crate) async fn issue(&mut self, r: &IssueRequest, actor: &Actor) -> Result<super::CardInfo> {
         if let Some(m) = &r.mall {
             let region = self.mall_region(m).await?;
             actor.require_mall(m, &region)?;

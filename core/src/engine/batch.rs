@@ -1200,10 +1200,7 @@ async fn take_chain(tx: &mut AnyConnection, backend: Backend) -> Result<ChainSt,
                 // Every shard busy: wait for a pseudo-random one.
                 None => {
                     let n = (crate::clock::system_micros() % 16).abs();
-                    sqlx::query_as(&format!("{cols} WHERE id = $1 FOR UPDATE"))
-                        .bind(n)
-                        .fetch_optional(&mut *tx)
-                        .await?
+                    sqlx::query_as(&format!("{cols} WHERE id = $1 FOR UPDATE")).bind(n).fetch_optional(&mut *tx).await?
                 }
             }
         }

@@ -651,6 +651,12 @@ pub async fn run_with(url: &str, seed: u64, scale: Scale, key_file: Option<std::
     let merchants_of: HashMap<String, Vec<(i64, Category)>> =
         malls.iter().map(|m| (m.code.clone(), m.merchants.clone())).collect();
     let mut chunk = LedgerChunk::default();
+    // Transactions to a commit. A chunk's purchases land all over the payments' time and
+    // merchant indexes, and each commit writes every page it dirtied: on `large`, whose indexes
+    // are big, fewer and bigger chunks rewrite those pages fewer times (ledger stage 117.6 s at
+    // 40,000, 99.3 s at 200,000, 106.8 s at 1,000,000); on `medium` 200,000 was slower (9.6 /
+    // 10.0 s against 9.0 / 8.6 s). BENCHMARKS.md.
+    let chunk_txns = if scale == Scale::Large { 200_000 } else { 40_000 };
     let (mut n_purchases, mut n_refunds) = (0u64, 0u64);
     let end_at = at(end, 21, 59);
     for (plan, card) in plans.iter_mut().zip(card_ids.iter()) {
@@ -708,7 +714,7 @@ pub async fn run_with(url: &str, seed: u64, scale: Scale, key_file: Option<std::
             }
         }
         chunk.cards.push(*card);
-        if chunk.txns.len() >= 40_000 {
+        if chunk.txns.len() >= chunk_txns {
             submit_chunk(&core, &admin, std::mem::take(&mut chunk)).await?;
         }
     }

@@ -993,6 +993,15 @@ pub async fn raw_compare_for(core: &Core, actor: &Actor, filter: &super::metrics
 mod tests {
     use super::*;
 
+    /// A new database in `dir` (a sandbox or not) and its administrator.
+    async fn database(dir: &tempfile::TempDir, sandbox: bool) -> (Core, Actor) {
+        let url = format!("sqlite://{}", dir.path().join("demo.db").display());
+        let opts = crate::OpenOptions { key_file: Some(dir.path().join("demo.key")), now: None };
+        let core = Core::init_with(&url, sandbox, &opts).await.unwrap();
+        let admin = core.actor("admin").await.unwrap();
+        (core, admin)
+    }
+
     /// One of each demo write: a file, an empty ledger chunk, one anonymous card.
     fn demo_ops() -> [AnalyticsOp; 3] {
         let file = Parsed {
@@ -1013,10 +1022,7 @@ mod tests {
     #[tokio::test]
     async fn demo_writes_refuse_a_production_database() {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("prod.db").display());
-        let opts = crate::OpenOptions { key_file: Some(dir.path().join("prod.key")), now: None };
-        let core = Core::init_with(&url, false, &opts).await.unwrap();
-        let admin = core.actor("admin").await.unwrap();
+        let (core, admin) = database(&dir, false).await;
         for op in demo_ops() {
             let e = core.submit(&admin, Op::Analytics(op)).await.unwrap_err();
             assert_eq!(e.code, "sandbox_only", "{e:?}");
@@ -1034,10 +1040,7 @@ mod tests {
     #[tokio::test]
     async fn demo_writes_need_an_administrator() {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("demo.db").display());
-        let opts = crate::OpenOptions { key_file: Some(dir.path().join("demo.key")), now: None };
-        let core = Core::init_with(&url, true, &opts).await.unwrap();
-        let admin = core.actor("admin").await.unwrap();
+        let (core, admin) = database(&dir, true).await;
         let u = crate::UserAddRequest {
             name: "fin".into(),
             role: crate::types::Role::Finance,
@@ -1066,10 +1069,7 @@ mod tests {
     async fn rows_written_ahead_roll_back_and_count_once() {
         use crate::analytics::rollup::{recompute, snapshot};
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("demo.db").display());
-        let opts = crate::OpenOptions { key_file: Some(dir.path().join("demo.key")), now: None };
-        let core = Core::init_with(&url, true, &opts).await.unwrap();
-        let admin = core.actor("admin").await.unwrap();
+        let (core, admin) = database(&dir, true).await;
         let mall = MallAddRequest {
             code: "M1".into(),
             name: "M1".into(),

@@ -191,6 +191,17 @@ impl Deltas {
         self.multi_buyers.extend(o.multi_buyers);
     }
 
+    /// Adds ledger facts to `sums` (created by the first fact: no facts, nothing to write).
+    pub(crate) fn add_ledger(sums: &mut Option<Deltas>, facts: &[LedgerFact]) {
+        if facts.is_empty() {
+            return;
+        }
+        let d = sums.get_or_insert_with(Default::default);
+        for f in facts {
+            d.ledger(f);
+        }
+    }
+
     /// One sale (card or imported) in the sales and mall-day rollups.
     #[allow(clippy::too_many_arguments)]
     pub fn sale(

@@ -106,10 +106,7 @@ impl Batch<'_> {
 
     /// The fee rate in force now for a purchase at `merchant`.
     pub(crate) async fn fee_bps_for(&mut self, merchant: i64, m: &MerchSt) -> Result<i64> {
-        if self.fees.is_none() {
-            self.fees = Some(FeeBook::load(&mut self.tx).await?);
-        }
-        let needs = self.fees.as_ref().is_some_and(FeeBook::needs_volume);
+        let needs = self.fees_read_volume().await?;
         let mut volume = 0;
         if needs {
             let cached = self.fees.as_ref().and_then(|b| b.volumes.get(&merchant).copied());

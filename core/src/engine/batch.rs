@@ -123,22 +123,24 @@ pub(crate) struct Tx {
     ahead: Option<tokio::task::JoinHandle<(Transaction<'static, Any>, Result<(), TxError>)>>,
 }
 
+const IN_USE_AHEAD: &str = "the batch's connection is in use by rows written ahead (settle_ahead first)";
+
 impl std::ops::Deref for Tx {
     type Target = AnyConnection;
     fn deref(&self) -> &AnyConnection {
-        self.tx.as_deref().expect("the batch's connection is in use by rows written ahead (settle_ahead first)")
+        self.tx.as_deref().expect(IN_USE_AHEAD)
     }
 }
 
 impl std::ops::DerefMut for Tx {
     fn deref_mut(&mut self) -> &mut AnyConnection {
-        self.tx.as_deref_mut().expect("the batch's connection is in use by rows written ahead (settle_ahead first)")
+        self.tx.as_deref_mut().expect(IN_USE_AHEAD)
     }
 }
 
 impl Tx {
     fn take(&mut self) -> Transaction<'static, Any> {
-        self.tx.take().expect("the batch's connection is in use by rows written ahead (settle_ahead first)")
+        self.tx.take().expect(IN_USE_AHEAD)
     }
 }
 
@@ -953,10 +955,7 @@ impl<'c> Batch<'c> {
         // database now (later wake-ups come from SQLite's thread and go to any runtime thread).
         tokio::task::yield_now().await;
         // Added up here, while the task stores the rows.
-        let sums = self.sums.get_or_insert_with(Default::default);
-        for f in &facts {
-            sums.ledger(f);
-        }
+        crate::analytics::rollup::Deltas::add_ledger(&mut self.sums, &facts);
         Ok(())
     }
 
@@ -1036,12 +1035,7 @@ impl<'c> Batch<'c> {
         // summing then runs on this one.
         let mut sums = self.sums.take();
         let summed = async move {
-            if !facts.is_empty() {
-                let d = sums.get_or_insert_with(Default::default);
-                for f in &facts {
-                    d.ledger(f);
-                }
-            }
+            crate::analytics::rollup::Deltas::add_ledger(&mut sums, &facts);
             sums
         };
         let (inserted, sums) = tokio::join!(inserts, summed);

@@ -134,6 +134,12 @@ pub(crate) fn each_available() -> bool {
 pub struct Db {
     /// The pool (sqlx `Any` so one code path serves both backends).
     pub pool: AnyPool,
+    /// Where write transactions begin. On SQLite a pool of one connection of its own: SQLite
+    /// drops a connection's whole page cache when it finds that another connection wrote since
+    /// its last transaction, and the main pool hands its connections out in turn, so every group
+    /// commit used to start cold and read back from the file every page it touched. On
+    /// PostgreSQL the main pool.
+    writer: AnyPool,
     /// The backend behind the pool.
     pub backend: Backend,
     /// The URL it was opened with (may contain a password: never print it, use `display_url`).
@@ -247,6 +253,17 @@ pub fn percent_encode(s: &str) -> String {
     out
 }
 
+/// Every SQLite connection's settings.
+fn sqlite_pragmas() -> String {
+    format!(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
+         PRAGMA busy_timeout=600000; PRAGMA foreign_keys=ON; \
+         PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; \
+         PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}; \
+         PRAGMA journal_size_limit={WAL_SIZE_LIMIT};"
+    )
+}
+
 impl Db {
     /// Opens a pool. SQLite files are created when missing (init decides whether that is fine).
     pub async fn connect(url: &str) -> Result<Db> {
@@ -275,31 +292,36 @@ impl Db {
             // Acknowledged means on disk (synchronous=FULL); other processes on the same file wait
             // for the lock (a long busy timeout) rather than fail.
             Backend::Sqlite => AnyPoolOptions::new().max_connections(4).after_connect(|conn, _| {
-                Box::pin(async move {
-                    conn.execute(sqlx::raw_sql(&format!(
-                        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
-                         PRAGMA busy_timeout=600000; PRAGMA foreign_keys=ON; \
-                         PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; \
-                         PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}; \
-                         PRAGMA journal_size_limit={WAL_SIZE_LIMIT};"
-                    )))
-                    .await?;
-                    Ok(())
-                })
+                Box::pin(async move { conn.execute(sqlx::raw_sql(&sqlite_pragmas())).await.map(drop) })
             }),
             Backend::Postgres => AnyPoolOptions::new().max_connections(24),
         };
         let pool =
-            pool_opts.acquire_timeout(Duration::from_secs(600)).connect_with(opts).await.map_err(|e| {
+            pool_opts.acquire_timeout(Duration::from_secs(600)).connect_with(opts.clone()).await.map_err(|e| {
                 Error::new("db_unavailable", format!("cannot open database {}: {e}", display_url(&url)))
             })?;
-        Ok(Db { pool, backend, url })
+        let writer = match backend {
+            Backend::Sqlite => AnyPoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(600))
+                .after_connect(|conn, _| {
+                    Box::pin(async move { conn.execute(sqlx::raw_sql(&sqlite_pragmas())).await.map(drop) })
+                })
+                .connect_with(opts)
+                .await
+                .map_err(|e| {
+                    Error::new("db_unavailable", format!("cannot open database {}: {e}", display_url(&url)))
+                })?,
+            Backend::Postgres => pool.clone(),
+        };
+        Ok(Db { pool, writer, backend, url })
     }
 
     /// Closes the pool and waits for it. A SQLite file is then whole on its own: its WAL (up to
     /// [`WAL_SIZE_LIMIT`] of recent commits while the database is open) is copied back into it
     /// and emptied, so a copy of the file alone is a complete backup.
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
         if self.backend == Backend::Sqlite && sqlite_path(&self.url).is_some() {
             // The pool's last connection copies the WAL back as it closes, but sqlx can finish
@@ -322,7 +344,7 @@ impl Db {
     /// two processes never deadlock upgrading a read lock.
     pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
         Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         })
     }

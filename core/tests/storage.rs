@@ -127,6 +127,31 @@ async fn sqlite_allocates_through_mimalloc() {
     assert_eq!((len, tail.as_str()), (1_000_000, "20000"));
 }
 
+/// SQLite write transactions all begin on one connection of their own, so its page cache stays
+/// warm from one group commit to the next. `PRAGMA data_version` changes on a connection exactly
+/// when another connection has committed since its last look: across many write transactions,
+/// interleaved with reads, it never changes on the connection the writes run on.
+#[tokio::test]
+async fn sqlite_writes_keep_one_connection() {
+    let db =
+        TestDb::new(common::Backend::Sqlite, "sqlite_writes_keep_one_connection").await.expect("SQLite test database");
+    let conn = onecard::db::Db::connect(&db.url).await.unwrap();
+    sqlx::query("CREATE TABLE IF NOT EXISTS t (id BIGINT PRIMARY KEY)").execute(&conn.pool).await.unwrap();
+    let mut versions = Vec::new();
+    for i in 0..8_i64 {
+        let mut tx = conn.begin_write().await.unwrap();
+        let v: i64 = sqlx::query_scalar("PRAGMA data_version").fetch_one(&mut *tx).await.unwrap();
+        versions.push(v);
+        sqlx::query("INSERT INTO t (id) VALUES ($1)").bind(i).execute(&mut *tx).await.unwrap();
+        tx.commit().await.unwrap();
+        // Reads meanwhile take connections from the other pool.
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t").fetch_one(&conn.pool).await.unwrap();
+        assert_eq!(n, i + 1);
+    }
+    assert!(versions.windows(2).all(|w| w[0] == w[1]), "writes moved between connections: {versions:?}");
+    conn.close().await;
+}
+
 /// A closed SQLite database is one file: closing copies the WAL back (it holds up to 64 MiB of
 /// recent commits while the database is open), so a copy of the file alone has every
 /// acknowledged movement.

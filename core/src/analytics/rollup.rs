@@ -88,11 +88,21 @@ pub enum K {
     T(String),
 }
 
-/// Sums per key, written with one upsert.
+/// Sums per key, written with one upsert. A hash map, sorted once when written
+/// ([`Agg::sorted`]): a large demo adds to these tens of millions of times, and a map kept in
+/// order spent that time comparing keys that mostly share their mall code and "2024-..." days.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Agg(pub BTreeMap<Vec<K>, Vec<i64>>);
+pub struct Agg(pub HashMap<Vec<K>, Vec<i64>, foldhash::fast::RandomState>);
 
 impl Agg {
+    /// The sums in key order: every transaction upserts in the same order (on PostgreSQL, two
+    /// writers adding to the same rows then lock them in the same order and never deadlock).
+    pub fn sorted(&self) -> Vec<(&Vec<K>, &Vec<i64>)> {
+        let mut rows: Vec<(&Vec<K>, &Vec<i64>)> = self.0.iter().collect();
+        rows.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        rows
+    }
+
     /// Adds `vals` to `key`'s sums.
     pub fn add(&mut self, key: Vec<K>, vals: &[i64]) {
         let e = self.0.entry(key).or_insert_with(|| vec![0; vals.len()]);
@@ -499,7 +509,7 @@ async fn upsert_all(tx: &mut AnyConnection, backend: Backend, parts: &[Part<'_>]
         let sql = format!("WITH {} SELECT 1", ctes.join(", "));
         let mut q = sqlx::query(&sql);
         for (_, _, _, agg) in &parts {
-            for (k, v) in &agg.0 {
+            for (k, v) in agg.sorted() {
                 q = bind_sums(q, k, v);
             }
         }
@@ -511,8 +521,8 @@ async fn upsert_all(tx: &mut AnyConnection, backend: Backend, parts: &[Part<'_>]
         if each {
             // One prepared one-row upsert stepped per key inside SQLite (db::exec_each).
             let rows = agg
-                .0
-                .iter()
+                .sorted()
+                .into_iter()
                 .map(|(k, v)| {
                     let keys = k.iter().map(|part| match part {
                         K::I(i) => V::I(*i),
@@ -525,7 +535,7 @@ async fn upsert_all(tx: &mut AnyConnection, backend: Backend, parts: &[Part<'_>]
             continue;
         }
         let ncols = keys.len() + vals.len();
-        let rows: Vec<(&Vec<K>, &Vec<i64>)> = agg.0.iter().collect();
+        let rows = agg.sorted();
         for chunk in rows.chunks(30_000 / ncols) {
             let sql = upsert_sql(backend, table, keys, vals, chunk.len(), 1);
             let mut q = sqlx::query(&sql);

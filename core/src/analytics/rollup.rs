@@ -767,3 +767,28 @@ pub async fn recompute(db: &Db) -> Result<Deltas> {
 pub fn weekday(day: &str) -> Option<u32> {
     NaiveDate::parse_from_str(day, "%Y-%m-%d").ok().map(|d| d.weekday().num_days_from_monday())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sums added in any order come out whole and in key order, the order every transaction
+    /// upserts them in.
+    #[test]
+    fn sums_are_written_in_key_order() {
+        let mut a = Agg::default();
+        let keys = [("M2", "2025-01-02"), ("M1", "2025-01-03"), ("M1", "2024-12-31"), ("M2", "2025-01-02")];
+        for (i, (m, d)) in keys.iter().enumerate() {
+            a.add(vec![t(m), t(d)], &[1, i as i64]);
+        }
+        let got: Vec<(Vec<K>, Vec<i64>)> = a.sorted().into_iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (vec![t("M1"), t("2024-12-31")], vec![1, 2]),
+                (vec![t("M1"), t("2025-01-03")], vec![1, 1]),
+                (vec![t("M2"), t("2025-01-02")], vec![2, 3]),
+            ]
+        );
+    }
+}

@@ -1061,6 +1061,33 @@ mod tests {
         core.close().await;
     }
 
+    /// Demo cards past a write-ahead (`AHEAD`) whose last holder has a bad ID number: refused
+    /// with the holder's error code, and neither the cards written ahead nor their members stay.
+    #[tokio::test]
+    async fn demo_cards_with_a_bad_holder_write_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (core, admin) = database(&dir, true).await;
+        let holder =
+            |n: u64, id: String| Holder { name: format!("会员{n}"), id_number: id, phone: format!("139{n:08}") };
+        let mut cards: Vec<IssueRequest> = (1..=AHEAD as u64 + 1)
+            .map(|n| IssueRequest { card_type: CardType::Physical, holder: Some(holder(n, id_number(n))), mall: None })
+            .collect();
+        let mut bad = id_number(AHEAD as u64 + 2);
+        let last = if bad.ends_with('0') { '1' } else { '0' };
+        bad.replace_range(17.., &last.to_string());
+        cards.push(IssueRequest { card_type: CardType::Physical, holder: Some(holder(0, bad)), mall: None });
+        let e = core.submit(&admin, Op::Analytics(AnalyticsOp::DemoCards(Arc::new(cards)))).await.unwrap_err();
+        assert_eq!(e.code, "invalid_id_number", "{e:?}");
+        for table in ["cards", "members", "card_activities"] {
+            let n: i64 =
+                sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&core.db().pool).await.unwrap();
+            assert_eq!(n, 0, "{table}");
+        }
+        let v = core.verify(&admin).await.unwrap();
+        assert!(v.ok, "{:?}", v.problems);
+        core.close().await;
+    }
+
     /// A chunk long enough to write rows ahead (`AHEAD`): refused at its last step, it leaves
     /// nothing behind (the rows written ahead roll back with the rest); accepted, a purchase
     /// refunded once before and once after a write-ahead is one return in the rollups, as a

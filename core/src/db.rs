@@ -288,30 +288,23 @@ impl Db {
         }
         let opts = AnyConnectOptions::from_str(&conn_url)
             .map_err(|e| Error::new("db_unavailable", format!("bad database URL: {e}")))?;
-        let pool_opts = match backend {
-            // Acknowledged means on disk (synchronous=FULL); other processes on the same file wait
-            // for the lock (a long busy timeout) rather than fail.
-            Backend::Sqlite => AnyPoolOptions::new().max_connections(4).after_connect(|conn, _| {
-                Box::pin(async move { conn.execute(sqlx::raw_sql(&sqlite_pragmas())).await.map(drop) })
-            }),
-            Backend::Postgres => AnyPoolOptions::new().max_connections(24),
-        };
-        let pool =
-            pool_opts.acquire_timeout(Duration::from_secs(600)).connect_with(opts.clone()).await.map_err(|e| {
-                Error::new("db_unavailable", format!("cannot open database {}: {e}", display_url(&url)))
-            })?;
-        let writer = match backend {
-            Backend::Sqlite => AnyPoolOptions::new()
-                .max_connections(1)
-                .acquire_timeout(Duration::from_secs(600))
-                .after_connect(|conn, _| {
+        // Acknowledged means on disk (synchronous=FULL); other processes on the same file wait
+        // for the lock (a long busy timeout) rather than fail.
+        let options = |max: u32| {
+            let o = AnyPoolOptions::new().max_connections(max).acquire_timeout(Duration::from_secs(600));
+            match backend {
+                Backend::Sqlite => o.after_connect(|conn, _| {
                     Box::pin(async move { conn.execute(sqlx::raw_sql(&sqlite_pragmas())).await.map(drop) })
-                })
-                .connect_with(opts)
-                .await
-                .map_err(|e| {
-                    Error::new("db_unavailable", format!("cannot open database {}: {e}", display_url(&url)))
-                })?,
+                }),
+                Backend::Postgres => o,
+            }
+        };
+        let cannot_open =
+            |e: sqlx::Error| Error::new("db_unavailable", format!("cannot open database {}: {e}", display_url(&url)));
+        let pool_size = if backend == Backend::Sqlite { 4 } else { 24 };
+        let pool = options(pool_size).connect_with(opts.clone()).await.map_err(cannot_open)?;
+        let writer = match backend {
+            Backend::Sqlite => options(1).connect_with(opts).await.map_err(cannot_open)?,
             Backend::Postgres => pool.clone(),
         };
         Ok(Db { pool, writer, backend, url })

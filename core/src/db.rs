@@ -168,6 +168,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/0006_buyer_marks.sql")),
     (7, include_str!("../migrations/0007_writer_contention.sql")),
     (8, include_str!("../migrations/0008_buyer_day_index.sql")),
+    (9, include_str!("../migrations/0009_sqlite_idempotency_rows.sql")),
 ];
 
 /// `$ONECARD_DB`, else the SQLite file the console uses in the OS data directory.
@@ -389,10 +390,13 @@ impl Db {
                 continue;
             }
             for stmt in split_sql(sql) {
-                // `POSTGRES <statement>`: for PostgreSQL only (what SQLite cannot do in place).
-                let stmt = match stmt.strip_prefix("POSTGRES ") {
-                    Some(_) if self.backend != Backend::Postgres => continue,
-                    Some(rest) => rest.to_string(),
+                // `POSTGRES <statement>` / `SQLITE <statement>`: for that backend only.
+                let only = [("POSTGRES ", Backend::Postgres), ("SQLITE ", Backend::Sqlite)]
+                    .into_iter()
+                    .find_map(|(prefix, backend)| Some((stmt.strip_prefix(prefix)?.to_string(), backend)));
+                let stmt = match only {
+                    Some((_, backend)) if backend != self.backend => continue,
+                    Some((rest, _)) => rest,
                     None => stmt,
                 };
                 let stmt = self.dialect(&stmt);

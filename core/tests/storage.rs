@@ -177,3 +177,66 @@ async fn closing_leaves_the_file_whole() {
     let shown = reopened.card_show(&db.admin, &card).await.unwrap();
     assert_eq!(shown.balance.to_string(), "88.50");
 }
+
+/// Migration 0009 (SQLite only) moves the idempotency records from a WITHOUT ROWID table keyed by
+/// (ref, kind) to appended rows with that key in a unique index. A database written in the old
+/// layout keeps everything: a replayed purchase gets its first answer and writes nothing, a new
+/// purchase goes on from the card's history, and a key is still unique in the database itself.
+#[tokio::test]
+async fn sqlite_idempotency_records_move_to_appended_rows() {
+    let db = TestDb::new(common::Backend::Sqlite, "sqlite_idempotency_records_move_to_appended_rows")
+        .await
+        .expect("SQLite test database");
+    let shop = db.shop().await;
+    let card = db.reg_card(1).await;
+    db.load(&card, "100").await;
+    let first = db.core.pay(&db.admin, common::pay(&card, "12.30", shop, "heap-pay-1")).await.unwrap();
+    let history = db.core.card_history(&db.admin, &card).await.unwrap();
+    assert_eq!(history.len(), 3, "issue, top-up, purchase: {history:?}");
+    // The layout of migration 0007, filled with what the new one holds.
+    let old_layout = [
+        "CREATE TABLE idempotency_old (kind TEXT NOT NULL, ref TEXT NOT NULL, request_hash TEXT NOT NULL, \
+         response TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (ref, kind)) WITHOUT ROWID",
+        "INSERT INTO idempotency_old SELECT kind, ref, request_hash, response, created_at FROM idempotency",
+        "DROP TABLE idempotency",
+        "ALTER TABLE idempotency_old RENAME TO idempotency",
+        "DELETE FROM schema_migrations WHERE version = 9",
+    ]
+    .join(";\n");
+    // One connection for all of it: another connection's cached schema would still see the
+    // dropped table when it prepares the rename.
+    sqlx::raw_sql(&old_layout).execute(db.raw()).await.unwrap();
+    let layout = "SELECT COUNT(*) FROM sqlite_master WHERE name = 'idempotency' AND sql LIKE '%WITHOUT ROWID%'";
+    assert_eq!(db.scalar(layout).await, 1);
+    let core = Core::init_with(&db.url, true, &db.opts(NOW)).await.unwrap();
+    assert_eq!(db.scalar(layout).await, 0, "migration 0009 rebuilt the table");
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM schema_migrations WHERE version = 9").await, 1);
+
+    let before = db.digest().await;
+    let again = core.pay(&db.admin, common::pay(&card, "12.30", shop, "heap-pay-1")).await.unwrap();
+    before.assert_same(&db.digest().await, "a purchase replayed after the migration");
+    assert!(again.replayed);
+    assert_eq!(
+        (again.entry_id, again.payment_id, again.balance_after),
+        (first.entry_id, first.payment_id, first.balance_after)
+    );
+    assert_eq!(core.card_history(&db.admin, &card).await.unwrap(), history);
+    core.pay(&db.admin, common::pay(&card, "7.70", shop, "heap-pay-2")).await.unwrap();
+    let after = core.card_history(&db.admin, &card).await.unwrap();
+    assert_eq!(after.len(), 4);
+    assert_eq!(after[..3], history[..]);
+    assert_eq!(core.card_show(&db.admin, &card).await.unwrap().balance, common::m("80.00"));
+
+    // The database still refuses a second record of a key, whoever writes it.
+    let e = sqlx::query(
+        "INSERT INTO idempotency (kind, ref, request_hash, response, created_at) \
+         SELECT kind, ref, 'x', '{}', created_at FROM idempotency WHERE ref = 'heap-pay-1'",
+    )
+    .execute(db.raw())
+    .await
+    .expect_err("a second record of heap-pay-1");
+    assert!(e.to_string().contains("UNIQUE constraint failed: idempotency.ref, idempotency.kind"), "{e}");
+    let v = core.verify(&db.admin).await.unwrap();
+    assert!(v.ok, "{:?}", v.problems);
+    core.close().await;
+}

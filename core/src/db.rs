@@ -169,6 +169,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../migrations/0007_writer_contention.sql")),
     (8, include_str!("../migrations/0008_buyer_day_index.sql")),
     (9, include_str!("../migrations/0009_sqlite_idempotency_rows.sql")),
+    (10, include_str!("../migrations/0010_payments_by_entry.sql")),
 ];
 
 /// `$ONECARD_DB`, else the SQLite file the console uses in the OS data directory.

@@ -401,7 +401,13 @@ impl Core {
             (_, Some(id)) => ("p.id = CAST($1 AS BIGINT)", id.to_string()),
             (Some(c), None) => {
                 let info = self.card_show(actor, c).await?;
-                ("p.card_id = CAST($1 AS BIGINT)", info.id.to_string())
+                // Through the card's history (keyed by card): every purchase writes its
+                // activity with its entry in the same transaction (migration 0010).
+                (
+                    "p.entry_id IN (SELECT a.entry_id FROM card_activities a \
+                     WHERE a.card_id = CAST($1 AS BIGINT) AND a.kind = 'purchase')",
+                    info.id.to_string(),
+                )
             }
             (None, None) => return Err(Error::new("usage", "find payments by card number or by payment id")),
         };

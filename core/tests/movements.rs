@@ -18,6 +18,15 @@ fn transfer(from: &CardNumber, to: &CardNumber, amount: &str, reference: &str) -
     TransferRequest { from: from.clone(), to: to.clone(), amount: m(amount), reference: reference.into() }
 }
 
+fn replace(card: &CardNumber) -> CardActionRequest {
+    CardActionRequest {
+        card: card.clone(),
+        action: CardAction::Replace,
+        reason: Some("worn out".into()),
+        reference: None,
+    }
+}
+
 fn reverse(entry: i64, reason: &str, reference: &str) -> ReverseRequest {
     ReverseRequest { entry_id: entry, reason: reason.into(), reference: reference.into() }
 }
@@ -357,6 +366,48 @@ async fn ledger_is_double_entry_and_append_only(db: &TestDb) {
     db.assert_verified().await;
 }
 
+/// A card's payments, newest first, found through its history (migration 0010 dropped the index
+/// of payments by card): each with what is refunded and what is still refundable (nothing once
+/// reversed); another card's payments never show; a replaced card keeps its own, the new card
+/// lists only its own; a card without purchases lists none; one payment by id.
+async fn payments_of_a_card_newest_first(db: &TestDb) {
+    let shop = db.shop().await;
+    let a = db.reg_card(7).await;
+    let b = db.anon_card().await;
+    db.load(&a, "500").await;
+    db.load(&b, "100").await;
+    let p1 = db.core.pay(&db.admin, pay(&a, "100", shop, "pl-1")).await.unwrap();
+    let p2 = db.core.pay(&db.admin, pay(&a, "50", shop, "pl-2")).await.unwrap();
+    let p3 = db.core.pay(&db.admin, pay(&b, "30", shop, "pl-3")).await.unwrap();
+    db.core.refund(&db.admin, refund(p1.payment_id.unwrap(), "20", "pl-r")).await.unwrap();
+    db.core.reverse(&db.admin, reverse(p2.entry_id, "till double-charged", "pl-v")).await.unwrap();
+    let list = |card: &CardNumber| {
+        let card = card.clone();
+        async move { db.core.payment_list(&db.admin, Some(&card), None).await }
+    };
+
+    let of_a = list(&a).await.unwrap();
+    let ids: Vec<i64> = of_a.iter().map(|p| p.payment_id).collect();
+    assert_eq!(ids, [p2.payment_id.unwrap(), p1.payment_id.unwrap()], "newest first, only card a's");
+    assert_eq!((of_a[0].amount, of_a[0].refunded, of_a[0].refundable), (m("50.00"), Money::ZERO, Money::ZERO));
+    assert_eq!((of_a[1].amount, of_a[1].refunded, of_a[1].refundable), (m("100.00"), m("20.00"), m("80.00")));
+    assert_eq!(of_a[1].entry_id, p1.entry_id);
+    assert_eq!(of_a[1].merchant, shop);
+    assert!(of_a[1].card.contains("****") && !of_a[1].card.contains(&a.as_str()[6..15]), "{}", of_a[1].card);
+    let of_b = list(&b).await.unwrap();
+    assert_eq!(of_b.iter().map(|p| p.payment_id).collect::<Vec<_>>(), [p3.payment_id.unwrap()]);
+
+    db.core.card_action(&db.admin, replace(&a)).await.unwrap();
+    let new = cn(&db.core.card_show(&db.admin, &a).await.unwrap().replaced_by.expect("replaced"));
+    assert!(list(&new).await.unwrap().is_empty(), "a new card has no purchases yet");
+    let p4 = db.core.pay(&db.admin, pay(&new, "10", shop, "pl-4")).await.unwrap();
+    assert_eq!(list(&new).await.unwrap().iter().map(|p| p.payment_id).collect::<Vec<_>>(), [p4.payment_id.unwrap()]);
+    assert_eq!(list(&a).await.unwrap(), of_a, "the replaced card keeps its payments");
+
+    let one = db.core.payment_list(&db.admin, None, p3.payment_id).await.unwrap();
+    assert_eq!(one, of_b);
+}
+
 both_backends!(
     top_up_through_every_channel,
     purchases_record_medium_and_checkout_seconds,
@@ -367,6 +418,7 @@ both_backends!(
     reversals_happen_once_and_need_a_reason,
     history_shows_every_change_with_its_balance_after,
     ledger_is_double_entry_and_append_only,
+    payments_of_a_card_newest_first,
 );
 
 #[test]

@@ -7,5 +7,5 @@
 -- entry, written in the same transaction as the payment), so the payments are looked up by
 -- entry: entry ids grow, so this index only appends. It also serves the reversal of a purchase,
 -- which finds the payment by the entry it reverses and used to read the whole table.
-CREATE INDEX payments_entry ON payments (entry_id);
-DROP INDEX payments_card;
+CREATE INDEX IF NOT EXISTS payments_entry ON payments (entry_id);
+DROP INDEX IF EXISTS payments_card;

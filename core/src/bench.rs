@@ -39,6 +39,8 @@ pub struct BenchReport {
     pub ratio: f64,
     /// Mean purchases per committed transaction (group commit at work).
     pub mean_batch: f64,
+    /// Share of those transactions decided while the one before committed (SQLite).
+    pub decided_ahead: f64,
 }
 
 /// Each card pays this many purchases of [`AMOUNT_FEN`]: the face value loaded covers exactly that.
@@ -65,6 +67,7 @@ pub async fn run(core: &Core, actor: &Actor, payments: u64, clients: usize) -> R
     };
     let bench_core = core.reopen_with_writers(writers).await?;
     let (commits0, jobs0) = bench_core.write_stats();
+    let ahead0 = bench_core.decided_ahead();
     let started = Instant::now();
     // Like a mall's traffic: every card pays one purchase after another (a customer is at one
     // till at a time), all cards at once. Client c submits for the cards c, c + clients, ...
@@ -96,6 +99,7 @@ pub async fn run(core: &Core, actor: &Actor, payments: u64, clients: usize) -> R
     let seconds = started.elapsed().as_secs_f64();
     let (commits1, jobs1) = bench_core.write_stats();
     let mean_batch = (jobs1 - jobs0) as f64 / (commits1 - commits0).max(1) as f64;
+    let decided_ahead = (bench_core.decided_ahead() - ahead0) as f64 / (commits1 - commits0).max(1) as f64;
     let txn_rows = (mean_batch.round() as u64).max(1);
     let floor_rows_per_sec = floor(core, payments, txn_rows, writers).await?;
     let payments_per_sec = payments as f64 / seconds;
@@ -108,6 +112,7 @@ pub async fn run(core: &Core, actor: &Actor, payments: u64, clients: usize) -> R
         floor_rows_per_sec,
         ratio: payments_per_sec / floor_rows_per_sec,
         mean_batch,
+        decided_ahead,
     })
 }
 

@@ -6,6 +6,8 @@
 
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -140,6 +142,14 @@ pub struct Db {
     /// commit used to start cold and read back from the file every page it touched. On
     /// PostgreSQL the main pool.
     writer: AnyPool,
+    /// SQLite: one connection that cannot write (`query_only`), on which the writer reads what
+    /// it decides a group of jobs on while the group before is still being stored (the engine's
+    /// `Chain`). A write that strayed there fails instead of committing outside the transaction.
+    reader: Option<AnyPool>,
+    /// Who began the latest transaction on the write connection: a writer chain's number, or 0
+    /// for anything else. A chain keeps its state from one transaction to its next only when
+    /// nothing else wrote through this process's write connection in between.
+    last_write: Arc<AtomicU64>,
     /// The backend behind the pool.
     pub backend: Backend,
     /// The URL it was opened with (may contain a password: never print it, use `display_url`).
@@ -305,17 +315,34 @@ impl Db {
             |e: sqlx::Error| Error::new("db_unavailable", format!("cannot open database {}: {e}", display_url(&url)));
         let pool_size = if backend == Backend::Sqlite { 4 } else { 24 };
         let pool = options(pool_size).connect_with(opts.clone()).await.map_err(cannot_open)?;
-        let writer = match backend {
-            Backend::Sqlite => options(1).connect_with(opts).await.map_err(cannot_open)?,
-            Backend::Postgres => pool.clone(),
+        let (writer, reader) = match backend {
+            Backend::Sqlite => {
+                let reader = options(1)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute(sqlx::raw_sql(&sqlite_pragmas())).await?;
+                            // A small cache: the writer's every commit empties it anyway, and
+                            // emptying a large one costs more than refilling a small one.
+                            conn.execute("PRAGMA query_only=ON; PRAGMA cache_size=-4096").await.map(drop)
+                        })
+                    })
+                    .connect_with(opts.clone())
+                    .await
+                    .map_err(cannot_open)?;
+                (options(1).connect_with(opts).await.map_err(cannot_open)?, Some(reader))
+            }
+            Backend::Postgres => (pool.clone(), None),
         };
-        Ok(Db { pool, writer, backend, url })
+        Ok(Db { pool, writer, reader, last_write: Arc::default(), backend, url })
     }
 
     /// Closes the pool and waits for it. A SQLite file is then whole on its own: its WAL (up to
     /// [`WAL_SIZE_LIMIT`] of recent commits while the database is open) is copied back into it
     /// and emptied, so a copy of the file alone is a complete backup.
     pub async fn close(&self) {
+        if let Some(r) = &self.reader {
+            r.close().await;
+        }
         self.writer.close().await;
         self.pool.close().await;
         if self.backend == Backend::Sqlite && sqlite_path(&self.url).is_some() {
@@ -338,10 +365,36 @@ impl Db {
     /// Begins a write transaction: `BEGIN IMMEDIATE` on SQLite takes the write lock up front so
     /// two processes never deadlock upgrading a read lock.
     pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        let tx = self.begin_write_unmarked().await?;
+        self.last_write.store(0, Ordering::SeqCst);
+        Ok(tx)
+    }
+
+    /// [`Db::begin_write`] for what cannot change any state a writer chain keeps: the id
+    /// blocks (a chain keeps no id counter; its allocator's blocks are its own).
+    pub(crate) async fn begin_write_unmarked(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
         Ok(match self.backend {
             Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         })
+    }
+
+    /// Begins a write transaction for the writer chain numbered `chain` (not 0), and says
+    /// whether the transaction before it on the write connection was that chain's too.
+    pub(crate) async fn begin_chain_write(&self, chain: u64) -> Result<(sqlx::Transaction<'static, sqlx::Any>, bool)> {
+        let tx = self.begin_write_unmarked().await?;
+        // The connection is this transaction's until it ends, so the swaps happen in the order
+        // the transactions do.
+        let before = self.last_write.swap(chain, Ordering::SeqCst);
+        Ok((tx, before == chain))
+    }
+
+    /// The read-only connection (SQLite; None on PostgreSQL).
+    pub(crate) async fn reader(&self) -> Result<Option<sqlx::pool::PoolConnection<sqlx::Any>>> {
+        match &self.reader {
+            Some(r) => Ok(Some(r.acquire().await?)),
+            None => Ok(None),
+        }
     }
 
     /// A migration statement for this backend: the SQLite storage hints `INTEGER PRIMARY KEY`
@@ -534,5 +587,21 @@ mod tests {
     fn split_sql_drops_comments() {
         let s = split_sql("-- c\nCREATE TABLE a (x TEXT); -- t\nCREATE INDEX i ON a (x);\n");
         assert_eq!(s, vec!["CREATE TABLE a (x TEXT)", "CREATE INDEX i ON a (x)"]);
+    }
+
+    /// The connection a writer reads on between its transactions cannot write: a write that
+    /// strayed there would commit outside the transaction. It fails, and writes nothing.
+    #[tokio::test]
+    async fn the_read_connection_cannot_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(&format!("sqlite://{}", dir.path().join("r.db").display())).await.unwrap();
+        sqlx::query("CREATE TABLE t (id BIGINT)").execute(&db.pool).await.unwrap();
+        let mut conn = db.reader().await.unwrap().expect("SQLite has a read connection");
+        let e = sqlx::query("INSERT INTO t (id) VALUES (1)").execute(&mut *conn).await.unwrap_err();
+        assert!(e.to_string().contains("readonly"), "{e}");
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t").fetch_one(&mut *conn).await.unwrap();
+        assert_eq!(n, 0);
+        drop(conn);
+        db.close().await;
     }
 }

@@ -287,6 +287,12 @@ impl Core {
         (self.ctx.stats.commits.load(Relaxed), self.ctx.stats.jobs.load(Relaxed))
     }
 
+    /// Of the transactions committed so far, how many had their jobs decided while the
+    /// transaction before was still committing (SQLite's writer chain).
+    pub fn decided_ahead(&self) -> u64 {
+        self.ctx.stats.ahead.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     pub(crate) fn db(&self) -> &Db {
         &self.ctx.db
     }

@@ -113,6 +113,27 @@ async fn fees_and_refunds(db: &TestDb) {
     assert_eq!(split_fee(105, 3000), (32, 73)); // 31.5 -> 32
 }
 
+/// A volume tier applies from the purchase that finds the merchant's month-to-date volume at
+/// its threshold: purchases one after another each see those before them (on SQLite the writer
+/// keeps its state from one transaction to the next, and must read the volume afresh).
+async fn volume_tier_from_its_threshold(db: &TestDb) {
+    db.mall("M1", "east").await;
+    base_rate(db, 60).await;
+    let shop = db.merchant("M1", "Volume").await;
+    let tier = ClearingOp::FeeAdjust { kind: "volume".into(), key: "100000".into(), bps: Some(-20) };
+    db.core.clearing_op(&db.admin, tier).await.unwrap();
+    let card = db.reg_card(1).await;
+    db.load(&card, "2000").await;
+    let mut fees = Vec::new();
+    for (i, amount) in ["600", "399.99", "0.01", "100"].into_iter().enumerate() {
+        let p = db.core.pay(&db.admin, pay(&card, amount, shop, &format!("vol-{i}"))).await.unwrap();
+        fees.push(fee_of_payment(db, p.payment_id.unwrap()).await);
+    }
+    // 600.00 and 999.99 before the third and fourth: the tier (1,000.00) from the fourth on.
+    assert_eq!(fees, [(60, 360), (60, 240), (60, 0), (40, 40)]);
+    db.assert_verified().await;
+}
+
 async fn settle_replay_and_identity(db: &TestDb) {
     db.mall("M1", "east").await;
     base_rate(db, 60).await;
@@ -391,6 +412,7 @@ async fn refund_after_paid_out(db: &TestDb) {
 
 both_backends!(
     fees_and_refunds,
+    volume_tier_from_its_threshold,
     settle_replay_and_identity,
     carry_forward_and_returns,
     settlement_identity_property,

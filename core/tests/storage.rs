@@ -240,3 +240,93 @@ async fn sqlite_idempotency_records_move_to_appended_rows() {
     assert!(v.ok, "{:?}", v.problems);
     core.close().await;
 }
+
+/// SQLite's writer decides a group of money movements while the group before it is still being
+/// stored and committed, carrying its cards, balances and answers from one transaction to the
+/// next (the engine's `Chain`). Forty cards paying ten purchases each, one at a time per card as
+/// at a till, all cards at once, and a top-up per card among them: every balance comes out
+/// exact, every history steps down purchase by purchase, replays answer the first result, and
+/// the groups after the first were decided ahead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_decided_while_the_one_before_commits_come_out_exact() {
+    let db = TestDb::new(common::Backend::Sqlite, "groups_decided_while_the_one_before_commits_come_out_exact")
+        .await
+        .expect("SQLite test database");
+    let shop = db.shop().await;
+    let mut cards = Vec::new();
+    for _ in 0..40 {
+        let card = db.anon_card().await;
+        db.load(&card, "100").await;
+        cards.push(card);
+    }
+    let ahead_before = db.core.decided_ahead();
+    let tills = cards.iter().enumerate().map(|(k, card)| {
+        let (core, admin) = (&db.core, &db.admin);
+        async move {
+            let mut afters = Vec::new();
+            for j in 0..10 {
+                let r = common::pay(card, "7.50", shop, &format!("chain-{k}-{j}"));
+                afters.push(core.pay(admin, r).await.unwrap().balance_after.fen());
+                if j == 4 {
+                    let t = common::topup(card, "20", &format!("chain-top-{k}"));
+                    afters.push(core.top_up(admin, t).await.unwrap().balance_after.fen());
+                }
+            }
+            afters
+        }
+    });
+    let afters = futures_util::future::join_all(tills).await;
+    for (k, card) in cards.iter().enumerate() {
+        let expected: Vec<i64> = (1..=5)
+            .map(|j| 10_000 - 750 * j)
+            .chain([10_000 - 750 * 5 + 2_000])
+            .chain((6..=10).map(|j| 12_000 - 750 * j))
+            .collect();
+        assert_eq!(afters[k], expected, "card {k}");
+        assert_eq!(db.balance(card).await.fen(), 4_500);
+        let history = db.core.card_history(&db.admin, card).await.unwrap();
+        let balances: Vec<i64> = history.iter().skip(2).map(|h| h.balance_after.fen()).collect();
+        assert_eq!(balances, expected, "card {k}'s history");
+    }
+    assert!(db.core.decided_ahead() > ahead_before, "no group was decided while the one before committed");
+    // A replay of a purchase committed in the chain answers its first result and writes nothing.
+    let before = db.digest().await;
+    let again = db.core.pay(&db.admin, common::pay(&cards[3], "7.50", shop, "chain-3-7")).await.unwrap();
+    assert!(again.replayed);
+    assert_eq!(again.balance_after.fen(), 12_000 - 750 * 8, "the eighth purchase (j = 7)");
+    before.assert_same(&db.digest().await, "a replay");
+    db.assert_verified().await;
+}
+
+/// The writer keeps its state between transactions only while nothing else writes: a top-up by
+/// another connection to the same file (another process, say), and one by another writer on the
+/// same connection, are both seen by the next purchase, which needs that money.
+#[tokio::test]
+async fn a_writer_sees_what_others_wrote_between_its_transactions() {
+    let db = TestDb::new(common::Backend::Sqlite, "a_writer_sees_what_others_wrote_between_its_transactions")
+        .await
+        .expect("SQLite test database");
+    let shop = db.shop().await;
+    let card = db.anon_card().await;
+    db.load(&card, "100").await;
+    let paid = db.core.pay(&db.admin, common::pay(&card, "30", shop, "others-1")).await.unwrap();
+    assert_eq!(paid.balance_after.fen(), 7_000);
+    // Another connection to the same file.
+    let other = db.core_at(NOW).await;
+    other.top_up(&db.admin, common::topup(&card, "50", "others-top-1")).await.unwrap();
+    let paid = db.core.pay(&db.admin, common::pay(&card, "110", shop, "others-2")).await.unwrap();
+    assert_eq!(paid.balance_after.fen(), 1_000, "the purchase saw the other connection's top-up");
+    // Another writer on this core's own connections.
+    let sibling = db.core.reopen_with_writers(1).await.unwrap();
+    sibling.top_up(&db.admin, common::topup(&card, "40", "others-top-2")).await.unwrap();
+    let paid = db.core.pay(&db.admin, common::pay(&card, "45", shop, "others-3")).await.unwrap();
+    assert_eq!(paid.balance_after.fen(), 500, "the purchase saw the other writer's top-up");
+    // And the other connection sees this writer's latest state in turn.
+    let paid = other.pay(&db.admin, common::pay(&card, "5", shop, "others-4")).await.unwrap();
+    assert_eq!(paid.balance_after.fen(), 0);
+    db.refused("insufficient_funds", db.core.pay(&db.admin, common::pay(&card, "0.01", shop, "others-5"))).await;
+    let history = db.core.card_history(&db.admin, &card).await.unwrap();
+    let balances: Vec<i64> = history.iter().map(|h| h.balance_after.fen()).collect();
+    assert_eq!(balances, [0, 10_000, 7_000, 12_000, 1_000, 5_000, 500, 0]);
+    db.assert_verified().await;
+}

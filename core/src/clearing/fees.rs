@@ -95,6 +95,21 @@ impl FeeBook {
 }
 
 impl Batch<'_> {
+    /// Forgets the month-to-date volumes read so far: the next group of a writer chain reads
+    /// them again, with the purchases of the chain's groups before it.
+    pub(crate) fn forget_volumes(&mut self) {
+        if let Some(b) = self.fees.as_mut() {
+            b.volumes.clear();
+        }
+    }
+
+    /// Whether purchases are priced without reading volumes: the fee rules are loaded and have
+    /// no volume tier. (A group decided ahead of its transaction could not read them: the
+    /// purchases of the group committing meanwhile are not in the read-only connection's view.)
+    pub(crate) fn fees_without_volume(&self) -> bool {
+        self.fees.as_ref().is_some_and(|b| !b.needs_volume())
+    }
+
     /// Whether a rate depends on a merchant's month-to-date volume, which `fee_bps_for` then
     /// reads from the payments stored so far (loads the fee rules if this batch has not).
     pub(crate) async fn fees_read_volume(&mut self) -> Result<bool> {

@@ -84,9 +84,10 @@ unsafe extern "C" fn open_hook(
     // DIRECTONLY: callable from the statements OneCard runs, never from a trigger or a view a
     // tampered database file could carry.
     let flags = ffi::SQLITE_UTF8 | ffi::SQLITE_DIRECTONLY;
-    // SAFETY: `db` is the connection being opened; the name is a NUL-terminated literal.
+    // SAFETY: `db` is the connection being opened; the names are NUL-terminated literals; the
+    // user data of `onecard_connection` is a number carried in the pointer, never dereferenced.
     unsafe {
-        ffi::sqlite3_create_function_v2(
+        let rc = ffi::sqlite3_create_function_v2(
             db,
             c"onecard_each".as_ptr(),
             1,
@@ -96,8 +97,34 @@ unsafe extern "C" fn open_hook(
             None,
             None,
             None,
+        );
+        if rc != ffi::SQLITE_OK {
+            return rc;
+        }
+        let serial = NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed);
+        ffi::sqlite3_create_function_v2(
+            db,
+            c"onecard_connection".as_ptr(),
+            0,
+            flags,
+            serial as usize as *mut std::ffi::c_void,
+            Some(connection),
+            None,
+            None,
+            None,
         )
     }
+}
+
+static NEXT_CONNECTION: AtomicI64 = AtomicI64::new(1);
+
+/// `onecard_connection()`: a number no other connection of this process has had. The writer
+/// keeps its state from one transaction to the next only on the same connection, whose
+/// `PRAGMA data_version` then says whether anyone else wrote in between (engine's `Chain`); a
+/// connection the pool replaced would have a counter of its own, not comparable.
+unsafe extern "C" fn connection(ctx: *mut ffi::sqlite3_context, _argc: c_int, _argv: *mut *mut ffi::sqlite3_value) {
+    // SAFETY: SQLite passes a live context; its user data is the serial given at registration.
+    unsafe { ffi::sqlite3_result_int64(ctx, ffi::sqlite3_user_data(ctx) as usize as i64) }
 }
 
 /// The SQL function: runs the work named by its argument.

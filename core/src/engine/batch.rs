@@ -7,6 +7,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
+use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, Row, Transaction};
 
 use super::{Ctx, Op, TxError};
@@ -118,9 +119,12 @@ const TABLES: &[(&str, &str)] = &[
 /// A batch's transaction, used as its connection (`&mut *b.tx`). While rows written ahead are
 /// being stored ([`Batch::write_ahead`]) a task of their own holds it: the batch's deciding must
 /// not read or write the database until [`Batch::settle_ahead`] has it back.
+/// Between two transactions of a writer chain (the engine's `Chain`), the batch reads on the
+/// read-only connection instead (`read`).
 pub(crate) struct Tx {
     tx: Option<Transaction<'static, Any>>,
     ahead: Option<tokio::task::JoinHandle<(Transaction<'static, Any>, Result<(), TxError>)>>,
+    read: Option<PoolConnection<Any>>,
 }
 
 const IN_USE_AHEAD: &str = "the batch's connection is in use by rows written ahead (settle_ahead first)";
@@ -128,13 +132,21 @@ const IN_USE_AHEAD: &str = "the batch's connection is in use by rows written ahe
 impl std::ops::Deref for Tx {
     type Target = AnyConnection;
     fn deref(&self) -> &AnyConnection {
-        self.tx.as_deref().expect(IN_USE_AHEAD)
+        match (&self.tx, &self.read) {
+            (Some(tx), _) => tx,
+            (None, Some(read)) => read,
+            (None, None) => panic!("{IN_USE_AHEAD}"),
+        }
     }
 }
 
 impl std::ops::DerefMut for Tx {
     fn deref_mut(&mut self) -> &mut AnyConnection {
-        self.tx.as_deref_mut().expect(IN_USE_AHEAD)
+        match (&mut self.tx, &mut self.read) {
+            (Some(tx), _) => tx,
+            (None, Some(read)) => read,
+            (None, None) => panic!("{IN_USE_AHEAD}"),
+        }
     }
 }
 
@@ -252,7 +264,7 @@ impl<'c> Batch<'c> {
         Ok(Batch {
             ctx,
             ids,
-            tx: Tx { tx: Some(tx), ahead: None },
+            tx: Tx { tx: Some(tx), ahead: None, read: None },
             rules,
             now,
             today: crate::clock::business_day(now),
@@ -1065,91 +1077,11 @@ impl<'c> Batch<'c> {
     /// Writes everything queued with multi-row statements and commits.
     pub async fn flush_and_commit(mut self) -> Result<(), TxError> {
         self.settle_ahead().await?;
-        // Dashboards read rollups, never raw rows: this transaction's purchases, refunds and
-        // reversals update them (below), aggregated in memory, in a few multi-row upserts.
-        let facts = self.take_facts().await?;
-        let rows = self.take_rows();
-        let total: u64 = rows.iter().map(|(_, _, r)| r.len() as u64).sum();
-        let backend = self.ctx.db.backend;
-        let control = self.control.clone();
-        let tx = &mut self.tx;
-        let inserts = async {
-            let mut done = 0;
-            for (table, cols, rows) in rows {
-                let n = rows.len() as u64;
-                insert_rows(tx, table, cols, rows, backend, control.as_ref(), done, total).await?;
-                done += n;
-            }
-            Ok::<(), TxError>(())
-        };
-        // The rollups' sums are added up while the database stores the rows: `join!` polls the
-        // inserts first, which hand their first table to SQLite's thread and wait, and the
-        // summing then runs on this one.
-        let mut sums = self.sums.take();
-        let summed = async move {
-            crate::analytics::rollup::Deltas::add_ledger(&mut sums, &facts);
-            sums
-        };
-        let (inserted, sums) = tokio::join!(inserts, summed);
-        inserted?;
-        // A purchase's refunded totals: one statement for all of them, not one per payment
-        // (a refund-heavy group spent a fifth of its time in those round trips).
-        let mut refunds: Vec<(i64, i64, i64)> = self.refund_deltas.iter().map(|(id, (a, f))| (*id, *a, *f)).collect();
-        refunds.sort_unstable();
-        add_by_id(&mut self.tx, backend, "payments", ["refunded", "fee_refunded"], &refunds).await?;
-        for id in std::mem::take(&mut self.card_updates) {
-            let Some(n) = self.card_numbers.get(&id) else { continue };
-            let Some(c) = self.cards.get(n) else { continue };
-            sqlx::query(
-                "UPDATE cards SET status = $1, expires_on = $2, replaced_by = $3, registered = $4, \
-                 member_id = $5 WHERE id = $6",
-            )
-            .bind(c.status.clone())
-            .bind(c.expires_on.map(|d| d.to_string()))
-            .bind(c.replaced_by)
-            .bind(i64::from(c.registered))
-            .bind(c.member_id)
-            .bind(id)
-            .execute(&mut *self.tx)
-            .await?;
-        }
-        sqlx::query(
-            "UPDATE chains SET journal_seq = $1, journal_head = $2, audit_seq = $3, audit_head = $4 \
-             WHERE id = $5",
-        )
-        .bind(self.chain.journal_seq)
-        .bind(self.chain.journal_head.clone())
-        .bind(self.chain.audit_seq)
-        .bind(self.chain.audit_head.clone())
-        .bind(self.chain.id)
-        .execute(&mut *self.tx)
-        .await?;
-        // The rollups' rows (a mall's day, a merchant's day) are shared by every writer: on
-        // PostgreSQL their upsert locks them until the commit, so they come last, after this
-        // transaction's own rows, just before the accounts (locked in the same spirit).
-        if let Some(sums) = sums {
-            sums.write(&mut self.tx, backend).await?;
-        }
-        let mut deltas: Vec<(i64, i64, i64)> = self.deltas.iter().map(|(id, (b, v))| (*id, *b, *v)).collect();
-        deltas.sort_unstable();
-        if self.backend() == Backend::Postgres && !deltas.is_empty() {
-            // Lock every account we change in id order, so that concurrent writers queue instead
-            // of deadlocking. Last, right before the commit: merchant accounts are shared by all
-            // writers, and the shorter they are held the less the writers wait on each other.
-            for chunk in deltas.chunks(5000) {
-                let sql = format!(
-                    "SELECT id FROM accounts WHERE id IN ({}) ORDER BY id FOR NO KEY UPDATE",
-                    placeholders(self.backend(), chunk.len(), 1)
-                );
-                let mut q = sqlx::query(&sql);
-                for (id, _, _) in chunk {
-                    q = q.bind(*id);
-                }
-                q.fetch_all(&mut *self.tx).await?;
-            }
-        }
-        add_by_id(&mut self.tx, backend, "accounts", ["balance", "version"], &deltas).await?;
-        if let Some(c) = &self.control {
+        let pending = self.take_pending().await?;
+        let total = pending.rows();
+        let control = pending.control.clone();
+        store(&mut self.tx, self.ctx.db.backend, pending).await?;
+        if let Some(c) = &control {
             // The last moment a cancel can still undo everything: after this the job is done.
             if let Err(e) = c.check() {
                 self.tx.take().rollback().await?;
@@ -1157,11 +1089,211 @@ impl<'c> Batch<'c> {
             }
         }
         self.tx.take().commit().await?;
-        if let Some(c) = &self.control {
+        if let Some(c) = &control {
             c.report(total, total, "committed");
         }
         Ok(())
     }
+
+    /// Ends this transaction's deciding: a task of its own stores its rows and commits, while
+    /// the batch, with everything it has cached (now the state after this transaction), goes on
+    /// to decide the next group of jobs, reading what it lacks on the read-only connection
+    /// ([`Batch::read_on`]) until [`Batch::resume`] gives it the next transaction. The task's
+    /// result says whether this transaction committed (if not, none of it was written).
+    pub async fn commit_ahead(&mut self) -> Result<tokio::task::JoinHandle<Result<(), TxError>>, TxError> {
+        self.settle_ahead().await?;
+        let pending = self.take_pending().await?;
+        let mut tx = self.tx.take();
+        let backend = self.ctx.db.backend;
+        let task = tokio::spawn(async move {
+            store(&mut tx, backend, pending).await?;
+            tx.commit().await?;
+            Ok(())
+        });
+        // Let the task hand its first rows to the database now (see `write_ahead`).
+        tokio::task::yield_now().await;
+        Ok(task)
+    }
+
+    /// Reads on `conn` (read-only) until the next transaction begins.
+    pub fn read_on(&mut self, conn: PoolConnection<Any>) {
+        self.tx.read = Some(conn);
+    }
+
+    /// Continues in the next transaction of the chain (the read-only connection goes back).
+    pub fn resume(&mut self, tx: Transaction<'static, Any>) {
+        self.tx.read = None;
+        self.tx.tx = Some(tx);
+    }
+
+    /// A new group of jobs in a chain: its own time, and the volumes its fees depend on read
+    /// afresh.
+    pub fn next_group(&mut self) {
+        self.now = self.ctx.clock.now_micros();
+        self.today = crate::clock::business_day(self.now);
+        self.forget_volumes();
+    }
+
+    /// How many things the batch has cached (a chain starts over past a bound).
+    pub fn cached(&self) -> usize {
+        self.cards.len() + self.payments.len() + self.entries.len() + self.idem.len() + self.reversed.len()
+    }
+
+    /// Everything the transaction still has to write, taken out of the batch (which then holds
+    /// the state after it and nothing to write).
+    async fn take_pending(&mut self) -> Result<Pending, TxError> {
+        // The rollups' facts first: a refund's fact reads this transaction's refunded totals.
+        let facts = self.take_facts().await?;
+        let rows = self.take_rows();
+        let mut refunds: Vec<(i64, i64, i64)> = self.refund_deltas.drain().map(|(id, (a, f))| (id, a, f)).collect();
+        refunds.sort_unstable();
+        let cards = std::mem::take(&mut self.card_updates)
+            .into_iter()
+            .filter_map(|id| self.card_numbers.get(&id).and_then(|n| self.cards.get(n)))
+            .map(|c| CardUpdate {
+                id: c.id,
+                status: c.status.clone(),
+                expires_on: c.expires_on.map(|d| d.to_string()),
+                replaced_by: c.replaced_by,
+                registered: i64::from(c.registered),
+                member_id: c.member_id,
+            })
+            .collect();
+        let mut deltas: Vec<(i64, i64, i64)> = self.deltas.drain().map(|(id, (b, v))| (id, b, v)).collect();
+        deltas.sort_unstable();
+        // Written now: a later change to one of these cards is an UPDATE; a later refund of a
+        // payment refunded here is not its first.
+        self.new_cards.clear();
+        self.refund_firsts.clear();
+        let c = &self.chain;
+        Ok(Pending {
+            facts,
+            rows,
+            sums: self.sums.take(),
+            refunds,
+            cards,
+            chain: ChainSt {
+                id: c.id,
+                journal_seq: c.journal_seq,
+                journal_head: c.journal_head.clone(),
+                audit_seq: c.audit_seq,
+                audit_head: c.audit_head.clone(),
+            },
+            deltas,
+            control: self.control.clone(),
+        })
+    }
+}
+
+/// A card's changed fields, as the transaction leaves them.
+struct CardUpdate {
+    id: i64,
+    status: String,
+    expires_on: Option<String>,
+    replaced_by: Option<i64>,
+    registered: i64,
+    member_id: Option<i64>,
+}
+
+/// What a transaction writes once its jobs are decided.
+pub(crate) struct Pending {
+    facts: Vec<crate::analytics::rollup::LedgerFact>,
+    rows: Vec<(&'static str, &'static str, Vec<Vec<V>>)>,
+    sums: Option<crate::analytics::rollup::Deltas>,
+    /// Per payment: (refunded amount, fee returned) to add.
+    refunds: Vec<(i64, i64, i64)>,
+    cards: Vec<CardUpdate>,
+    chain: ChainSt,
+    /// Per account: (balance, version) to add, in id order.
+    deltas: Vec<(i64, i64, i64)>,
+    control: Option<super::JobControl>,
+}
+
+impl Pending {
+    fn rows(&self) -> u64 {
+        self.rows.iter().map(|(_, _, r)| r.len() as u64).sum()
+    }
+}
+
+/// Writes a transaction's rows, rollups, refunded totals, card changes, chain head and account
+/// balances (everything but the commit).
+async fn store(tx: &mut AnyConnection, backend: Backend, p: Pending) -> Result<(), TxError> {
+    let total = p.rows();
+    let Pending { facts, rows, sums, refunds, cards, chain, deltas, control } = p;
+    // Dashboards read rollups, never raw rows: this transaction's purchases, refunds and
+    // reversals update them (below), aggregated in memory, in a few multi-row upserts.
+    let conn = &mut *tx;
+    let inserts = async {
+        let mut done = 0;
+        for (table, cols, rows) in rows {
+            let n = rows.len() as u64;
+            insert_rows(conn, table, cols, rows, backend, control.as_ref(), done, total).await?;
+            done += n;
+        }
+        Ok::<(), TxError>(())
+    };
+    // The rollups' sums are added up while the database stores the rows: `join!` polls the
+    // inserts first, which hand their first table to SQLite's thread and wait, and the
+    // summing then runs on this one.
+    let mut sums = sums;
+    let summed = async move {
+        crate::analytics::rollup::Deltas::add_ledger(&mut sums, &facts);
+        sums
+    };
+    let (inserted, sums) = tokio::join!(inserts, summed);
+    inserted?;
+    // A purchase's refunded totals: one statement for all of them, not one per payment
+    // (a refund-heavy group spent a fifth of its time in those round trips).
+    add_by_id(tx, backend, "payments", ["refunded", "fee_refunded"], &refunds).await?;
+    for c in cards {
+        sqlx::query(
+            "UPDATE cards SET status = $1, expires_on = $2, replaced_by = $3, registered = $4, \
+             member_id = $5 WHERE id = $6",
+        )
+        .bind(c.status)
+        .bind(c.expires_on)
+        .bind(c.replaced_by)
+        .bind(c.registered)
+        .bind(c.member_id)
+        .bind(c.id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query(
+        "UPDATE chains SET journal_seq = $1, journal_head = $2, audit_seq = $3, audit_head = $4 \
+         WHERE id = $5",
+    )
+    .bind(chain.journal_seq)
+    .bind(chain.journal_head)
+    .bind(chain.audit_seq)
+    .bind(chain.audit_head)
+    .bind(chain.id)
+    .execute(&mut *tx)
+    .await?;
+    // The rollups' rows (a mall's day, a merchant's day) are shared by every writer: on
+    // PostgreSQL their upsert locks them until the commit, so they come last, after this
+    // transaction's own rows, just before the accounts (locked in the same spirit).
+    if let Some(sums) = sums {
+        sums.write(tx, backend).await?;
+    }
+    if backend == Backend::Postgres && !deltas.is_empty() {
+        // Lock every account we change in id order, so that concurrent writers queue instead
+        // of deadlocking. Last, right before the commit: merchant accounts are shared by all
+        // writers, and the shorter they are held the less the writers wait on each other.
+        for chunk in deltas.chunks(5000) {
+            let sql = format!(
+                "SELECT id FROM accounts WHERE id IN ({}) ORDER BY id FOR NO KEY UPDATE",
+                placeholders(backend, chunk.len(), 1)
+            );
+            let mut q = sqlx::query(&sql);
+            for (id, _, _) in chunk {
+                q = q.bind(*id);
+            }
+            q.fetch_all(&mut *tx).await?;
+        }
+    }
+    add_by_id(tx, backend, "accounts", ["balance", "version"], &deltas).await?;
+    Ok(())
 }
 
 impl Batch<'_> {

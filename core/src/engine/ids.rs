@@ -54,7 +54,7 @@ impl IdAlloc {
         if short.is_empty() {
             return Ok(());
         }
-        let mut tx = db.begin_write().await?;
+        let mut tx = db.begin_write_unmarked().await?;
         let mut got = Vec::with_capacity(short.len());
         for (name, block) in short {
             let end: i64 =
@@ -72,6 +72,11 @@ impl IdAlloc {
             r.entry(name).or_default().push((start, end));
         }
         Ok(())
+    }
+
+    /// Whether every need is already covered by blocks in memory (no reservation to make).
+    pub fn covers(&self, needs: &HashMap<&'static str, u64>) -> bool {
+        needs.iter().all(|(name, n)| self.available(name) >= *n)
     }
 
     /// Takes one reserved id. Running out means `reserve` under-counted: a bug, reported.

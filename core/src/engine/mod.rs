@@ -502,6 +502,13 @@ impl Op {
         }
     }
 
+    /// Whether the op may run in a writer chain (see [`Chain`]): the money movements, which
+    /// read and change only what the batch caches, and never read a row another op of the
+    /// chain wrote without finding it there.
+    fn chains(&self) -> bool {
+        matches!(self, Op::Pay(_) | Op::TopUp(_) | Op::Refund(_) | Op::Transfer(_))
+    }
+
     /// The control of a long, cancellable job.
     pub(crate) fn control(&self) -> Option<&JobControl> {
         match self {
@@ -569,6 +576,8 @@ pub(crate) struct Stats {
     pub commits: std::sync::atomic::AtomicU64,
     /// Jobs answered by those transactions.
     pub jobs: std::sync::atomic::AtomicU64,
+    /// Those of the transactions whose jobs were decided while the one before committed.
+    pub ahead: std::sync::atomic::AtomicU64,
 }
 
 /// Handle to the writer task(s).
@@ -617,11 +626,26 @@ async fn writer_loop(ctx: Arc<Ctx>, mut rx: mpsc::Receiver<Job>) {
     // Each writer has its own id blocks: with several writers (PostgreSQL) a shared pool would
     // let one writer spend ids another had just reserved for its own transaction.
     let ids = IdAlloc::default();
+    let chains = ctx.db.backend == crate::db::Backend::Sqlite && crate::db::each_available();
+    let mut chain: Option<Chain<'_>> = None;
     loop {
         let mut jobs = Vec::new();
-        match rx.recv().await {
-            Some(j) => jobs.push(j),
-            None => return,
+        if let Ok(j) = rx.try_recv() {
+            jobs.push(j);
+        } else {
+            // Nothing waiting: answer the group being committed as soon as it is (its clients
+            // may be the only ones), then wait.
+            if let Some(c) = chain.as_mut() {
+                if let Some(group) = c.committing.take() {
+                    if !land(&ctx, &ids, group).await {
+                        chain = None;
+                    }
+                }
+            }
+            match rx.recv().await {
+                Some(j) => jobs.push(j),
+                None => return,
+            }
         }
         while jobs.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -629,7 +653,190 @@ async fn writer_loop(ctx: Arc<Ctx>, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
+        if chains && jobs.iter().all(|j| j.op.chains()) {
+            chain = run_chained(&ctx, &ids, chain.take(), jobs).await;
+            continue;
+        }
+        // Anything else runs as before, its transaction decided in itself: the chain ends here
+        // (its group lands first, so the jobs keep their order).
+        if let Some(mut c) = chain.take() {
+            if let Some(group) = c.committing.take() {
+                land(&ctx, &ids, group).await;
+            }
+        }
         run_jobs(&ctx, &ids, jobs).await;
+    }
+}
+
+/// SQLite's writer keeps its batch (the cards, balances, payments, chain head and answers it
+/// has read or written) from one transaction to the next, so it decides a group of money
+/// movements while the group before is still being stored and committed: its deciding and
+/// SQLite's storing then run side by side on the two cores instead of taking turns.
+///
+/// Why this is safe: a group decided ahead reads what the batch has not cached on a read-only
+/// connection, whose snapshot differs from the committing group's result only in rows that group
+/// wrote, and those the batch holds (every change goes through its caches). The decisions stand
+/// only if nothing else wrote between the two transactions: no other connection (SQLite's
+/// `data_version` on the write connection, which the writer's own commits leave alone, and the
+/// connection itself the same one) and nothing else of this process on the write connection
+/// ([`Db::begin_chain_write`]). Otherwise, or if the committing group failed, the group is
+/// decided again from scratch in its own transaction. Its answers go out only after its commit.
+struct Chain<'c> {
+    /// Tells this chain's transactions from any other on the write connection.
+    number: u64,
+    batch: Batch<'c>,
+    /// The write connection and its `data_version` when the chain's latest transaction began.
+    stamp: (i64, i64),
+    /// The group being stored and committed on a task of its own.
+    committing: Option<Committing>,
+}
+
+/// A group whose commit is under way, with its jobs and their answers.
+struct Committing {
+    task: tokio::task::JoinHandle<Result<(), TxError>>,
+    jobs: Vec<Job>,
+    results: Vec<Result<Outcome>>,
+    /// Decided while the group before committed.
+    ahead: bool,
+}
+
+/// A chain starts over past this many cached things (memory, not correctness).
+const CHAIN_CACHE: usize = 200_000;
+
+fn next_chain_number() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The write connection and its `data_version`, read in the transaction that just began.
+async fn write_stamp(tx: &mut sqlx::AnyConnection) -> Result<(i64, i64), TxError> {
+    Ok(sqlx::query_as("SELECT onecard_connection(), data_version FROM pragma_data_version()").fetch_one(tx).await?)
+}
+
+/// Waits for a group's commit and answers its jobs. If the commit failed (none of the group
+/// was written), the jobs run again the ordinary way, with its retries. Returns whether the
+/// commit succeeded (if not, the chain built on it must end).
+async fn land(ctx: &Ctx, ids: &IdAlloc, group: Committing) -> bool {
+    let committed = match group.task.await {
+        Ok(r) => r.is_ok(),
+        Err(_) => false,
+    };
+    if !committed {
+        run_group(ctx, ids, group.jobs).await;
+        return false;
+    }
+    ctx.stats.commits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    ctx.stats.jobs.fetch_add(group.jobs.len() as u64, std::sync::atomic::Ordering::Relaxed);
+    ctx.stats.ahead.fetch_add(u64::from(group.ahead), std::sync::atomic::Ordering::Relaxed);
+    for (job, r) in group.jobs.into_iter().zip(group.results) {
+        let _ = job.reply.send(r);
+    }
+    true
+}
+
+/// Decides `ops` on the batch; a database failure (rather than a refusal) fails the whole group.
+async fn decide(batch: &mut Batch<'_>, ops: &[(Op, Actor)]) -> Result<Vec<Result<Outcome>>, TxError> {
+    batch.prefetch(ops).await?;
+    let mut results = Vec::with_capacity(ops.len());
+    for (op, actor) in ops {
+        let r = batch.apply(op, actor).await;
+        if let Err(e) = &r {
+            if e.code == "database" {
+                return Err(TxError { error: e.clone(), retryable: true });
+            }
+        }
+        results.push(r);
+    }
+    Ok(results)
+}
+
+/// Runs a group of money movements in the chain (see [`Chain`]) and returns the chain to go on
+/// with: none when it had to end.
+async fn run_chained<'c>(
+    ctx: &'c Ctx,
+    ids: &'c IdAlloc,
+    chain: Option<Chain<'c>>,
+    jobs: Vec<Job>,
+) -> Option<Chain<'c>> {
+    let ops: Vec<(Op, Actor)> = jobs.iter().map(|j| (j.op.clone(), j.actor.clone())).collect();
+    let mut needs: std::collections::HashMap<&'static str, u64> = Default::default();
+    for (op, _) in &ops {
+        for (name, n) in op.id_needs() {
+            *needs.entry(name).or_default() += n;
+        }
+    }
+    let mut chain = chain;
+    if let Some(mut c) = chain.take_if(|c| c.batch.cached() >= CHAIN_CACHE) {
+        // Its group lands before the chain starts over (never a job left unanswered).
+        if let Some(group) = c.committing.take() {
+            land(ctx, ids, group).await;
+        }
+    }
+    // Decide ahead while the group before commits, when its ids are in hand (reserving takes
+    // the write connection, which that commit holds) and no fee depends on a volume.
+    let ahead = match chain.as_mut() {
+        Some(c) if c.committing.is_some() && ids.covers(&needs) && c.batch.fees_without_volume() => {
+            match ctx.db.reader().await {
+                Ok(Some(conn)) => {
+                    c.batch.read_on(conn);
+                    c.batch.next_group();
+                    Some(decide(&mut c.batch, &ops).await)
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    if let Some(c) = chain.as_mut() {
+        if let Some(group) = c.committing.take() {
+            if !land(ctx, ids, group).await {
+                chain = None;
+            }
+        }
+    }
+    let outcome = async {
+        ids.reserve(&ctx.db, &needs).await?;
+        let number = chain.as_ref().map_or_else(next_chain_number, |c| c.number);
+        let (mut tx, mine) = ctx.db.begin_chain_write(number).await?;
+        let stamp = write_stamp(&mut tx).await?;
+        let go_on = chain.take().filter(|c| mine && c.stamp == stamp);
+        let (mut c, results, early) = match (go_on, ahead) {
+            // Decided ahead on the state this transaction begins with.
+            (Some(mut c), Some(Ok(results))) => {
+                c.batch.resume(tx);
+                (c, results, true)
+            }
+            // Nothing wrote since the chain's last transaction: its state is this one's.
+            (Some(mut c), None) => {
+                c.batch.resume(tx);
+                c.batch.next_group();
+                let results = decide(&mut c.batch, &ops).await?;
+                (c, results, false)
+            }
+            // A new chain (or a decision ahead that failed or no longer holds), under the
+            // number this transaction began with.
+            _ => {
+                let mut batch = Batch::begin(ctx, ids, tx).await?;
+                let results = decide(&mut batch, &ops).await?;
+                (Chain { number, batch, stamp, committing: None }, results, false)
+            }
+        };
+        c.stamp = stamp;
+        let task = c.batch.commit_ahead().await?;
+        Ok::<_, TxError>((c, task, results, early))
+    }
+    .await;
+    match outcome {
+        Ok((mut c, task, results, ahead)) => {
+            c.committing = Some(Committing { task, jobs, results, ahead });
+            Some(c)
+        }
+        // A failure of the transaction (not a refusal): nothing of it is kept, and the jobs run
+        // the ordinary way, with its retries and its one-job-at-a-time fallback.
+        Err(_) => {
+            run_group(ctx, ids, jobs).await;
+            None
+        }
     }
 }
 

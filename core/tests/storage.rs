@@ -330,3 +330,51 @@ async fn a_writer_sees_what_others_wrote_between_its_transactions() {
     assert_eq!(balances, [0, 10_000, 7_000, 12_000, 1_000, 5_000, 500, 0]);
     db.assert_verified().await;
 }
+
+/// A group whose commit fails is run again the ordinary way (one transaction, then one per job):
+/// a trigger refuses one purchase's idempotency record, so that purchase alone fails and its
+/// neighbours in the group, and the group decided ahead on top of it, all commit exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_that_fails_to_commit_runs_its_jobs_again() {
+    let db = TestDb::new(common::Backend::Sqlite, "a_group_that_fails_to_commit_runs_its_jobs_again")
+        .await
+        .expect("SQLite test database");
+    let shop = db.shop().await;
+    let mut cards = Vec::new();
+    for _ in 0..20 {
+        let card = db.anon_card().await;
+        db.load(&card, "100").await;
+        cards.push(card);
+    }
+    db.exec(
+        "CREATE TRIGGER poison BEFORE INSERT ON idempotency WHEN NEW.ref = 'poison-7-2' \
+         BEGIN SELECT RAISE(ABORT, 'poisoned row'); END",
+    )
+    .await;
+    let tills = cards.iter().enumerate().map(|(k, card)| {
+        let (core, admin) = (&db.core, &db.admin);
+        async move {
+            let mut out = Vec::new();
+            for j in 0..5 {
+                out.push(core.pay(admin, common::pay(card, "10", shop, &format!("poison-{k}-{j}"))).await);
+            }
+            out
+        }
+    });
+    let results = futures_util::future::join_all(tills).await;
+    for (k, till) in results.iter().enumerate() {
+        for (j, r) in till.iter().enumerate() {
+            match (k, j, r) {
+                (7, 2, Err(e)) => assert!(e.message.contains("poisoned row"), "{e}"),
+                (7, 2, Ok(m)) => panic!("the poisoned purchase was answered: {m:?}"),
+                (_, _, r) => assert!(r.is_ok(), "purchase {k}-{j}: {r:?}"),
+            }
+        }
+        let spent = if k == 7 { 4_000 } else { 5_000 };
+        assert_eq!(db.balance(&cards[k]).await.fen(), 10_000 - spent, "card {k}");
+    }
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM journal_entries WHERE ref LIKE 'poison-%'").await, 99);
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM journal_entries WHERE ref = 'poison-7-2'").await, 0);
+    db.exec("DROP TRIGGER poison").await;
+    db.assert_verified().await;
+}

@@ -734,7 +734,19 @@ async fn land(ctx: &Ctx, ids: &IdAlloc, group: Committing) -> bool {
     true
 }
 
-/// Decides `ops` on the batch; a database failure (rather than a refusal) fails the whole group.
+/// The ids a group of ops may take, by allocator name (reserved before its transaction).
+fn id_needs(ops: &[(Op, Actor)]) -> std::collections::HashMap<&'static str, u64> {
+    let mut needs: std::collections::HashMap<&'static str, u64> = Default::default();
+    for (op, _) in ops {
+        for (name, n) in op.id_needs() {
+            *needs.entry(name).or_default() += n;
+        }
+    }
+    needs
+}
+
+/// Decides `ops` on the batch. A database failure inside a job (rather than a refusal) poisons
+/// the transaction: the whole group fails, retryable.
 async fn decide(batch: &mut Batch<'_>, ops: &[(Op, Actor)]) -> Result<Vec<Result<Outcome>>, TxError> {
     batch.prefetch(ops).await?;
     let mut results = Vec::with_capacity(ops.len());
@@ -759,12 +771,7 @@ async fn run_chained<'c>(
     jobs: Vec<Job>,
 ) -> Option<Chain<'c>> {
     let ops: Vec<(Op, Actor)> = jobs.iter().map(|j| (j.op.clone(), j.actor.clone())).collect();
-    let mut needs: std::collections::HashMap<&'static str, u64> = Default::default();
-    for (op, _) in &ops {
-        for (name, n) in op.id_needs() {
-            *needs.entry(name).or_default() += n;
-        }
-    }
+    let needs = id_needs(&ops);
     let mut chain = chain;
     if let Some(mut c) = chain.take_if(|c| c.batch.cached() >= CHAIN_CACHE) {
         // Its group lands before the chain starts over (never a job left unanswered).
@@ -919,27 +926,10 @@ impl From<Error> for TxError {
 
 /// One transaction over `ops`: reserve ids, begin, prefetch, decide each op, flush, commit.
 async fn execute(ctx: &Ctx, ids: &IdAlloc, ops: &[(Op, Actor)]) -> Result<Vec<Result<Outcome>>, TxError> {
-    let mut needs: std::collections::HashMap<&'static str, u64> = Default::default();
-    for (op, _) in ops {
-        for (name, n) in op.id_needs() {
-            *needs.entry(name).or_default() += n;
-        }
-    }
-    ids.reserve(&ctx.db, &needs).await?;
+    ids.reserve(&ctx.db, &id_needs(ops)).await?;
     let tx = ctx.db.begin_write().await?;
     let mut batch = Batch::begin(ctx, ids, tx).await?;
-    batch.prefetch(ops).await?;
-    let mut results = Vec::with_capacity(ops.len());
-    for (op, actor) in ops {
-        let r = batch.apply(op, actor).await;
-        if let Err(e) = &r {
-            // A database failure inside a job poisons the transaction: let the caller retry.
-            if e.code == "database" {
-                return Err(TxError { error: e.clone(), retryable: true });
-            }
-        }
-        results.push(r);
-    }
+    let results = decide(&mut batch, ops).await?;
     if let [(op, _)] = ops {
         if op.solo() && results[0].is_err() {
             // A bulk job refused midway (a demo chunk that would overdraw a card, a second file

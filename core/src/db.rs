@@ -465,6 +465,67 @@ impl Db {
                 .await?;
         }
         tx.commit().await?;
+        // A bulk load that stopped before it rebuilt the indexes it dropped gets them back here,
+        // on the next open of the database by any process.
+        self.restore_indexes().await
+    }
+
+    /// Drops secondary indexes before a bulk load into a new database: one sorted build
+    /// afterwards costs less than keeping them through millions of inserts in random key order
+    /// (BENCHMARKS.md, issue 5). Their definitions go into `meta` in the same transaction, so
+    /// the database always either has them or says how to rebuild them, and
+    /// [`Db::restore_indexes`] (which every open runs through [`Db::migrate`]) rebuilds them
+    /// even after a crash. Nothing may read through them meanwhile (queries stay correct, only
+    /// slower).
+    pub async fn defer_indexes(&self, names: &[&str]) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let mut ddl = Vec::new();
+        for name in names {
+            let q = match self.backend {
+                Backend::Sqlite => "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = $1",
+                Backend::Postgres => {
+                    "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname = $1"
+                }
+            };
+            let sql: Option<String> = sqlx::query_scalar(q).bind(*name).fetch_optional(&mut *tx).await?;
+            let sql = sql.ok_or_else(|| Error::internal(format!("no index {name} to defer")))?;
+            tx.execute(format!("DROP INDEX {name}").as_str()).await?;
+            ddl.push(sql);
+        }
+        let value = serde_json::to_string(&ddl).map_err(|e| Error::internal(e.to_string()))?;
+        sqlx::query("INSERT INTO meta (key, value) VALUES ('deferred_indexes', $1)")
+            .bind(value)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Rebuilds the indexes [`Db::defer_indexes`] dropped, if any. Taking the `meta` row in the
+    /// write transaction makes a second process that opens the database meanwhile wait, then
+    /// find nothing to do.
+    pub async fn restore_indexes(&self) -> Result<()> {
+        // Every open passes here: a read, not the write lock, unless there is work.
+        let deferred: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM meta WHERE key = 'deferred_indexes'")
+            .fetch_one(&self.pool)
+            .await?;
+        if deferred == 0 {
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+        let value: Option<String> =
+            sqlx::query_scalar("DELETE FROM meta WHERE key = 'deferred_indexes' RETURNING value")
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(value) = value else { return Ok(()) };
+        let ddl: Vec<String> = serde_json::from_str(&value)
+            .map_err(|e| Error::internal(format!("meta deferred_indexes is not a list of statements: {e}")))?;
+        for sql in ddl {
+            tx.execute(sql.as_str())
+                .await
+                .map_err(|e| Error::internal(format!("rebuilding an index: `{sql}`: {e}")))?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 }

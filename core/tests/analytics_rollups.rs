@@ -110,6 +110,17 @@ async fn demo_small_verifies(db: &TestDb) {
         let pool = handle.pool.clone();
         async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.unwrap() }
     };
+    // The payments' indexes the ledger stage builds afterwards are there.
+    assert_eq!(q("SELECT COUNT(*) FROM meta WHERE key = 'deferred_indexes'").await, 0);
+    let indexes = match db.backend {
+        common::Backend::Sqlite => {
+            "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('payments_created', 'payments_merchant')"
+        }
+        common::Backend::Postgres => {
+            "SELECT COUNT(*) FROM pg_indexes WHERE indexname IN ('payments_created', 'payments_merchant')"
+        }
+    };
+    assert_eq!(q(indexes).await, 2);
     assert_eq!(q("SELECT COUNT(*) FROM fee_rules WHERE valid_from IS NULL").await, 13);
     assert_eq!(q("SELECT COUNT(*) FROM payments WHERE fee_bps < 30 OR fee_bps > 80").await, 0);
     assert_eq!(q("SELECT COUNT(*) FROM payments WHERE fee <> (amount * fee_bps + 5000) / 10000").await, 0);

@@ -79,7 +79,54 @@ async fn personal_data_needs_the_right_key(db: &TestDb) {
     assert_eq!(e.code, "key_mismatch");
 }
 
+/// The definitions of the payments' time and merchant indexes (empty when they are missing).
+async fn payment_indexes(db: &TestDb) -> Vec<String> {
+    let q = match db.backend {
+        common::Backend::Sqlite => {
+            "SELECT sql FROM sqlite_master WHERE name IN ('payments_created', 'payments_merchant') ORDER BY name"
+        }
+        common::Backend::Postgres => {
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() \
+             AND indexname IN ('payments_created', 'payments_merchant') ORDER BY indexname"
+        }
+    };
+    sqlx::query_scalar::<_, String>(q).fetch_all(db.raw()).await.unwrap()
+}
+
+/// Indexes dropped for a bulk load come back exactly as they were, even when the load never
+/// rebuilt them (a crash): the next open of the database does. Deferring an index that does not
+/// exist drops nothing.
+async fn deferred_indexes_come_back(db: &TestDb) {
+    let before = payment_indexes(db).await;
+    assert_eq!(before.len(), 2, "{before:?}");
+    let handle = onecard::db::Db::connect(&db.url).await.unwrap();
+    let e = handle.defer_indexes(&["payments_created", "no_such_index"]).await.unwrap_err();
+    assert_eq!(e.code, "internal", "{e}");
+    assert_eq!(payment_indexes(db).await, before, "a refused deferral drops nothing");
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM meta WHERE key = 'deferred_indexes'").await, 0);
+
+    handle.defer_indexes(&["payments_created", "payments_merchant"]).await.unwrap();
+    assert!(payment_indexes(db).await.is_empty());
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM meta WHERE key = 'deferred_indexes'").await, 1);
+    // Purchases go on without them.
+    let shop = db.shop().await;
+    let card = db.anon_card().await;
+    db.load(&card, "100").await;
+    db.core.pay(&db.admin, common::pay(&card, "30.00", shop, "deferred-1")).await.unwrap();
+    // The load "crashes" here: its handle goes away without rebuilding them.
+    drop(handle);
+    let reopened = Core::open_with(&db.url, &db.opts(NOW)).await.unwrap();
+    assert_eq!(payment_indexes(db).await, before);
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM meta WHERE key = 'deferred_indexes'").await, 0);
+    drop(reopened);
+    onecard::db::Db::connect(&db.url).await.unwrap().restore_indexes().await.unwrap();
+    assert_eq!(payment_indexes(db).await, before, "nothing to restore a second time");
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM payments WHERE created_at > 0").await, 1);
+    db.assert_verified().await;
+}
+
 both_backends!(
+    deferred_indexes_come_back,
     init_is_idempotent,
     uninitialized_database_is_refused,
     only_sandboxes_take_a_fixed_clock,

@@ -332,6 +332,11 @@ impl Core {
         self.engine.submit(actor, op).await
     }
 
+    /// Queues an op without waiting for its answer (`engine::answer` waits).
+    pub(crate) async fn enqueue(&self, actor: &Actor, op: Op) -> Result<engine::Answer> {
+        self.engine.enqueue(actor, op).await
+    }
+
     /// Tops up a card.
     pub async fn top_up(&self, actor: &Actor, r: TopUpRequest) -> Result<Movement> {
         movement(self.submit(actor, Op::TopUp(r)).await?)

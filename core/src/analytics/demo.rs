@@ -534,6 +534,7 @@ pub async fn run_with(url: &str, seed: u64, scale: Scale, key_file: Option<std::
     let mut txn_no = 0u64;
     let mut customer_no = 0u64;
     let mut mode_days: BTreeMap<(String, Mode), i64> = BTreeMap::new();
+    let mut issuing = Issuing { next: 0, member_no: seed * 1_000_000, queued: None, ids: Vec::new() };
     for m in &malls {
         let t = timelines.get(&m.code).cloned().unwrap_or_default();
         for (mode, a, b) in super::modes::segments(&t, start, end) {
@@ -619,31 +620,10 @@ pub async fn run_with(url: &str, seed: u64, scale: Scale, key_file: Option<std::
                 plans.push(CardPlan { mall: m.code.clone(), card_type, registered, visits });
             }
         }
+        issuing.send(&core, &admin, &plans, false).await?;
     }
-
-    // Issue the cards (registered ones to members), 20,000 to a transaction.
-    let mut card_ids: Vec<i64> = Vec::with_capacity(plans.len());
-    let mut member_no = seed * 1_000_000;
-    for chunk in plans.chunks(20_000) {
-        let reqs: Vec<IssueRequest> = chunk
-            .iter()
-            .map(|p| {
-                member_no += 1;
-                let holder = p.registered.then(|| Holder {
-                    name: format!("会员{member_no}"),
-                    id_number: id_number(member_no),
-                    phone: format!("139{:08}", member_no % 100_000_000),
-                });
-                IssueRequest { card_type: p.card_type, holder, mall: Some(p.mall.clone()) }
-            })
-            .collect();
-        let out = match core.submit(&admin, Op::Analytics(AnalyticsOp::DemoCards(Arc::new(reqs)))).await? {
-            Outcome::Json(v) => v,
-            o => return Err(Error::internal(format!("unexpected outcome {o:?}"))),
-        };
-        let ids = out["cards"].as_array().ok_or_else(|| Error::internal("demo cards without ids"))?;
-        card_ids.extend(ids.iter().filter_map(Value::as_i64));
-    }
+    issuing.send(&core, &admin, &plans, true).await?;
+    let card_ids = issuing.ids;
 
     let issued_done = started.elapsed().as_secs_f64();
     // The payments' time and merchant indexes are built once after the ledger stage: its
@@ -809,6 +789,61 @@ pub async fn run_with(url: &str, seed: u64, scale: Scale, key_file: Option<std::
 fn pick_days(rng: &mut StdRng, pool: &[NaiveDate], k: usize) -> Vec<NaiveDate> {
     let k = k.min(pool.len());
     rand::seq::index::sample(rng, pool.len(), k).into_iter().map(|i| pool[i]).collect()
+}
+
+/// The planned cards, issued (registered ones to members) 20,000 to a writer transaction while
+/// the malls after them are planned: one transaction queued at a time, in the plans' order, so
+/// the cards get the same ids as when issued after the planning.
+struct Issuing {
+    /// The first plan not yet sent.
+    next: usize,
+    member_no: u64,
+    queued: Option<crate::engine::Answer>,
+    /// The issued cards' ids, in the plans' order.
+    ids: Vec<i64>,
+}
+
+impl Issuing {
+    const PER_TRANSACTION: usize = 20_000;
+
+    /// Sends every full chunk of plans not yet sent (with `all`, the rest too, and waits).
+    async fn send(&mut self, core: &Core, admin: &Actor, plans: &[CardPlan], all: bool) -> Result<()> {
+        while plans.len() - self.next >= Self::PER_TRANSACTION || (all && self.next < plans.len()) {
+            let end = (self.next + Self::PER_TRANSACTION).min(plans.len());
+            let reqs: Vec<IssueRequest> = plans[self.next..end]
+                .iter()
+                .map(|p| {
+                    self.member_no += 1;
+                    let holder = p.registered.then(|| Holder {
+                        name: format!("会员{}", self.member_no),
+                        id_number: id_number(self.member_no),
+                        phone: format!("139{:08}", self.member_no % 100_000_000),
+                    });
+                    IssueRequest { card_type: p.card_type, holder, mall: Some(p.mall.clone()) }
+                })
+                .collect();
+            self.next = end;
+            self.collect().await?;
+            let op = Op::Analytics(AnalyticsOp::DemoCards(Arc::new(reqs)));
+            self.queued = Some(core.enqueue(admin, op).await?);
+        }
+        if all {
+            self.collect().await?;
+        }
+        Ok(())
+    }
+
+    /// Waits for the queued transaction and keeps its cards' ids.
+    async fn collect(&mut self) -> Result<()> {
+        let Some(answer) = self.queued.take() else { return Ok(()) };
+        let out = match crate::engine::answer(answer).await? {
+            Outcome::Json(v) => v,
+            o => return Err(Error::internal(format!("unexpected outcome {o:?}"))),
+        };
+        let ids = out["cards"].as_array().ok_or_else(|| Error::internal("demo cards without ids"))?;
+        self.ids.extend(ids.iter().filter_map(Value::as_i64));
+        Ok(())
+    }
 }
 
 async fn submit_chunk(core: &Core, actor: &Actor, chunk: LedgerChunk) -> Result<()> {

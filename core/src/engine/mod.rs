@@ -612,14 +612,28 @@ impl Engine {
 
     /// Runs one op and waits for its answer (and for its commit).
     pub async fn submit(&self, actor: &Actor, op: Op) -> Result<Outcome> {
+        answer(self.enqueue(actor, op).await?).await
+    }
+
+    /// Queues one op and returns where its answer will come (after its commit): the caller
+    /// goes on meanwhile and waits with [`answer`].
+    pub async fn enqueue(&self, actor: &Actor, op: Op) -> Result<Answer> {
         let (reply, rx) = oneshot::channel();
         let queue = &self.queues[(op.route() % self.queues.len() as u64) as usize];
         queue
             .send(Job { op, actor: actor.clone(), reply })
             .await
             .map_err(|_| Error::internal("the writer has stopped"))?;
-        rx.await.map_err(|_| Error::internal("the writer dropped a request"))?
+        Ok(rx)
     }
+}
+
+/// The answer to come of a queued op ([`Engine::enqueue`]).
+pub type Answer = oneshot::Receiver<Result<Outcome>>;
+
+/// Waits for a queued op's answer.
+pub async fn answer(rx: Answer) -> Result<Outcome> {
+    rx.await.map_err(|_| Error::internal("the writer dropped a request"))?
 }
 
 async fn writer_loop(ctx: Arc<Ctx>, mut rx: mpsc::Receiver<Job>) {

@@ -490,9 +490,11 @@ async fn stored_days(tx: &mut AnyConnection, backend: Backend, buyers: &[&str]) 
 
 /// A buyer's advisory-lock key (FNV-1a: stable across processes and releases, unlike Rust's
 /// default hasher).
-/// The most buyers a PostgreSQL write locks one by one (a writer's group of up to 1,024
-/// purchases stays under it, so writers of different cards still run side by side).
-const MAX_BUYER_LOCKS: usize = 2_000;
+/// The most buyers a PostgreSQL write locks one by one. A writer's group of up to 1,024
+/// purchases stays under it, so writers of different cards still run side by side; four
+/// writers and an import then hold at most ~5,200 locks of the ~6,400 the server's default
+/// lock table has room for.
+const MAX_BUYER_LOCKS: usize = 1_100;
 
 /// The advisory lock key that stands for every buyer (see [`write_buyer_days`]); no buyer's
 /// key is the same.

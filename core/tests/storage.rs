@@ -288,6 +288,17 @@ async fn sqlite_idempotency_records_move_to_appended_rows() {
     core.close().await;
 }
 
+/// `n` anonymous cards holding 100.00 each.
+async fn cards_of_100(db: &TestDb, n: usize) -> Vec<onecard::card_number::CardNumber> {
+    let mut cards = Vec::new();
+    for _ in 0..n {
+        let card = db.anon_card().await;
+        db.load(&card, "100").await;
+        cards.push(card);
+    }
+    cards
+}
+
 /// SQLite's writer decides a group of money movements while the group before it is still being
 /// stored and committed, carrying its cards, balances and answers from one transaction to the
 /// next (the engine's `Chain`). Forty cards paying ten purchases each, one at a time per card as
@@ -300,12 +311,7 @@ async fn groups_decided_while_the_one_before_commits_come_out_exact() {
         .await
         .expect("SQLite test database");
     let shop = db.shop().await;
-    let mut cards = Vec::new();
-    for _ in 0..40 {
-        let card = db.anon_card().await;
-        db.load(&card, "100").await;
-        cards.push(card);
-    }
+    let cards = cards_of_100(&db, 40).await;
     let ahead_before = db.core.decided_ahead();
     let tills = cards.iter().enumerate().map(|(k, card)| {
         let (core, admin) = (&db.core, &db.admin);
@@ -387,12 +393,7 @@ async fn a_group_that_fails_to_commit_runs_its_jobs_again() {
         .await
         .expect("SQLite test database");
     let shop = db.shop().await;
-    let mut cards = Vec::new();
-    for _ in 0..20 {
-        let card = db.anon_card().await;
-        db.load(&card, "100").await;
-        cards.push(card);
-    }
+    let cards = cards_of_100(&db, 20).await;
     db.exec(
         "CREATE TRIGGER poison BEFORE INSERT ON idempotency WHEN NEW.ref = 'poison-7-2' \
          BEGIN SELECT RAISE(ABORT, 'poisoned row'); END",

@@ -488,8 +488,6 @@ async fn stored_days(tx: &mut AnyConnection, backend: Backend, buyers: &[&str]) 
     Ok(q.fetch_all(&mut *tx).await?)
 }
 
-/// A buyer's advisory-lock key (FNV-1a: stable across processes and releases, unlike Rust's
-/// default hasher).
 /// The most buyers a PostgreSQL write locks one by one. A writer's group of up to 1,024
 /// purchases stays under it, so writers of different cards still run side by side; four
 /// writers and an import then hold at most ~5,200 locks of the ~6,400 the server's default
@@ -500,6 +498,8 @@ const MAX_BUYER_LOCKS: usize = 1_100;
 /// key is the same.
 const BUYERS_ALL: i64 = 0x4f4e_4543_4152_4442; // "ONECARDB"
 
+/// A buyer's advisory-lock key (FNV-1a: stable across processes and releases, unlike Rust's
+/// default hasher).
 fn lock_key(buyer: &str) -> i64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in buyer.bytes() {

@@ -122,7 +122,7 @@ mod sqlite_allocator {
 pub use sqlite_allocator::installed as sqlite_allocator_installed;
 
 mod each;
-pub(crate) use each::exec_each;
+pub(crate) use each::{exec_each, exec_each_of, RowSource, Val};
 
 /// Whether SQLite connections run [`exec_each`] (registered with the allocator, before the
 /// first connection): otherwise the callers use multi-row statements.

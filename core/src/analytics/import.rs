@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use super::rollup::{Deltas, K};
 use crate::auth::Actor;
-use crate::engine::{Batch, JobControl, V};
+use crate::db::{RowSource, Val};
+use crate::engine::{Batch, JobControl};
 use crate::error::{Error, Result};
 use crate::money::Money;
 
@@ -586,6 +587,64 @@ pub(crate) fn check_scope(actor: &Actor, p: &Parsed, refs: &Refs) -> Result<()> 
     Ok(())
 }
 
+/// A file's rows as its table's rows (import id first, then the columns in `write`'s order),
+/// bound straight from the parsed file.
+struct FileRows {
+    import: i64,
+    file: Arc<Parsed>,
+}
+
+impl RowSource for FileRows {
+    fn rows(&self) -> usize {
+        self.file.rows.len()
+    }
+
+    fn width(&self, _row: usize) -> usize {
+        match &self.file.rows {
+            Rows::Sales(_) => 13,
+            Rows::Footfall(_) | Rows::Members(_) | Rows::Inventory(_) => 5,
+            Rows::Marketing(_) => 6,
+        }
+    }
+
+    fn value(&self, row: usize, col: usize) -> Val<'_> {
+        if col == 0 {
+            return Val::I(self.import);
+        }
+        match &self.file.rows {
+            Rows::Sales(v) => {
+                let s = &v[row];
+                match col {
+                    1 => Val::T(&s.mall),
+                    2 => Val::I(s.merchant),
+                    3 => Val::T(&s.channel),
+                    4 => Val::T(&s.txn_id),
+                    5 => Val::I(s.at),
+                    6 => Val::T(&s.day),
+                    7 => Val::I(s.amount),
+                    8 => Val::T(&s.customer_id),
+                    9 => Val::I(i64::from(s.member)),
+                    10 => Val::NI(s.checkout),
+                    11 => Val::I(i64::from(s.returned)),
+                    _ => Val::NI(s.card_payment_id),
+                }
+            }
+            Rows::Footfall(v) | Rows::Members(v) => {
+                let (m, day, a, b) = &v[row];
+                [Val::T(m), Val::T(day), Val::I(*a), Val::I(*b)][col - 1]
+            }
+            Rows::Marketing(v) => {
+                let (m, month, spend, targeted, delivered) = &v[row];
+                [Val::T(m), Val::T(month), Val::I(*spend), Val::I(*targeted), Val::I(*delivered)][col - 1]
+            }
+            Rows::Inventory(v) => {
+                let (m, day, stock, cogs) = &v[row];
+                [Val::I(*m), Val::T(day), Val::I(*stock), Val::I(*cogs)][col - 1]
+            }
+        }
+    }
+}
+
 /// Writes a checked file in the writer's transaction: refuses a file already imported, then
 /// the raw rows, the rollups and the `imports` row.
 pub(crate) async fn write(b: &mut Batch<'_>, p: &Arc<Parsed>, actor: &Actor) -> Result<serde_json::Value> {
@@ -605,57 +664,21 @@ pub(crate) async fn write(b: &mut Batch<'_>, p: &Arc<Parsed>, actor: &Actor) -> 
     }
     let id = b.next_id("misc")?;
     let backend = b.ctx.db.backend;
-    let (table, cols, rows): (&str, &str, Vec<Vec<V>>) = match &p.rows {
-        Rows::Sales(v) => {
-            let rows = v.iter().map(|s| {
-                vec![
-                    V::I(id),
-                    V::T(s.mall.clone()),
-                    V::I(s.merchant),
-                    V::T(s.channel.clone()),
-                    V::T(s.txn_id.clone()),
-                    V::I(s.at),
-                    V::T(s.day.clone()),
-                    V::I(s.amount),
-                    V::T(s.customer_id.clone()),
-                    V::I(i64::from(s.member)),
-                    V::NI(s.checkout),
-                    V::I(i64::from(s.returned)),
-                    V::NI(s.card_payment_id),
-                ]
-            });
-            (
-                "imported_sales",
-                "import_id, mall, merchant, channel, txn_id, at, day, amount, customer_id, member, \
-                 checkout_seconds, returned, card_payment_id",
-                rows.collect(),
-            )
-        }
-        Rows::Footfall(v) => {
-            let rows =
-                v.iter().map(|(m, day, h, n)| vec![V::I(id), V::T(m.clone()), V::T(day.clone()), V::I(*h), V::I(*n)]);
-            ("imported_footfall", "import_id, mall, day, hour, entries", rows.collect())
-        }
-        Rows::Marketing(v) => {
-            let rows = v.iter().map(|(m, mo, s, t, dl)| {
-                vec![V::I(id), V::T(m.clone()), V::T(mo.clone()), V::I(*s), V::I(*t), V::I(*dl)]
-            });
-            ("imported_marketing", "import_id, mall, month, spend, targeted, delivered", rows.collect())
-        }
-        Rows::Members(v) => {
-            let rows = v
-                .iter()
-                .map(|(m, day, n, vis)| vec![V::I(id), V::T(m.clone()), V::T(day.clone()), V::I(*n), V::I(*vis)]);
-            ("imported_members", "import_id, mall, day, new_members, visitors_reached", rows.collect())
-        }
-        Rows::Inventory(v) => {
-            let rows = v.iter().map(|(m, day, s, c)| vec![V::I(id), V::I(*m), V::T(day.clone()), V::I(*s), V::I(*c)]);
-            ("imported_inventory", "import_id, merchant, day, stock_at_cost, cogs", rows.collect())
-        }
+    let (table, cols) = match &p.rows {
+        Rows::Sales(_) => (
+            "imported_sales",
+            "import_id, mall, merchant, channel, txn_id, at, day, amount, customer_id, member, checkout_seconds, \
+             returned, card_payment_id",
+        ),
+        Rows::Footfall(_) => ("imported_footfall", "import_id, mall, day, hour, entries"),
+        Rows::Marketing(_) => ("imported_marketing", "import_id, mall, month, spend, targeted, delivered"),
+        Rows::Members(_) => ("imported_members", "import_id, mall, day, new_members, visitors_reached"),
+        Rows::Inventory(_) => ("imported_inventory", "import_id, merchant, day, stock_at_cost, cogs"),
     };
-    let n = rows.len() as u64;
+    let rows = std::sync::Arc::new(FileRows { import: id, file: p.clone() });
+    let n = p.rows.len() as u64;
     let control = b.control.clone();
-    let insert = crate::engine::insert_rows(&mut b.tx, table, cols, rows, backend, control.as_ref(), 0, n);
+    let insert = crate::engine::insert_source(&mut b.tx, table, cols, rows, backend, control.as_ref(), 0, n);
     // The rollups' sums are added up while the database stores the rows (`join!` polls the
     // insert first: it hands its first chunk to SQLite's thread and waits).
     let (inserted, (d, card_rows)) = tokio::join!(insert, async { sums(&p.rows) });

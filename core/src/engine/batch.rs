@@ -1508,6 +1508,22 @@ pub(crate) async fn insert_rows(
     done_before: u64,
     total: u64,
 ) -> Result<(), TxError> {
+    insert_source(tx, table, cols, std::sync::Arc::new(rows), backend, control, done_before, total).await
+}
+
+/// [`insert_rows`] of rows read where they are ([`crate::db::RowSource`]): SQLite binds them
+/// without a copy; PostgreSQL's multi-row statements take owned copies, one chunk at a time.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn insert_source(
+    tx: &mut AnyConnection,
+    table: &str,
+    cols: &str,
+    source: std::sync::Arc<dyn crate::db::RowSource>,
+    backend: Backend,
+    control: Option<&super::JobControl>,
+    done_before: u64,
+    total: u64,
+) -> Result<(), TxError> {
     let ncols = cols.split(',').count();
     let each = backend == Backend::Sqlite && crate::db::each_available();
     let max_params = match (backend, control.is_some(), each) {
@@ -1518,9 +1534,11 @@ pub(crate) async fn insert_rows(
     };
     let per = (max_params / ncols).max(1);
     let mut done = done_before;
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<Vec<V>> = rows.by_ref().take(per).collect();
+    let n = source.rows();
+    let mut at = 0;
+    while at < n {
+        let chunk = at..(at + per).min(n);
+        at = chunk.end;
         if let Some(c) = control {
             c.check()?;
             c.report(done, total, "writing");
@@ -1528,14 +1546,14 @@ pub(crate) async fn insert_rows(
         done += chunk.len() as u64;
         if each {
             let sql = format!("INSERT INTO {table} ({cols}) VALUES {}", values_clause(backend, 1, ncols, 1));
-            crate::db::exec_each(tx, sql, chunk).await?;
+            crate::db::exec_each_of(tx, sql, source.clone(), chunk).await?;
             continue;
         }
         let sql = format!("INSERT INTO {table} ({cols}) VALUES {}", values_clause(backend, chunk.len(), ncols, 1));
         let mut q = sqlx::query(&sql);
         for row in chunk {
-            for v in row {
-                q = bind(q, v);
+            for col in 0..source.width(row) {
+                q = bind(q, source.value(row, col).owned());
             }
         }
         q.execute(&mut *tx).await?;

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
 pub(crate) use apply::check_name;
-pub(crate) use batch::{audit_canonical, entry_canonical, insert_rows, Batch, MerchSt, PaySt, V};
+pub(crate) use batch::{audit_canonical, entry_canonical, insert_source, Batch, MerchSt, PaySt, V};
 pub(crate) use ids::IdAlloc;
 pub(crate) use users::UserOp;
 

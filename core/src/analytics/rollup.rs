@@ -324,7 +324,7 @@ impl Deltas {
 
 /// A stored or new buyer-day row of one buyer in one mall: (prev_day, next_day) as stored, or
 /// None for a day this write adds.
-type Links = Option<(Option<String>, Option<String>)>;
+type Links<'a> = Option<(Option<&'a str>, Option<&'a str>)>;
 
 /// Adds the buyer days and keeps r_buyer_day's links and r_buyer_multi exact: reads every
 /// stored day of the touched buyers, merges the new days in, and writes back only the rows
@@ -337,11 +337,10 @@ async fn write_buyer_days(
     backend: Backend,
     days: &BTreeSet<(String, String, String)>,
 ) -> Result<Agg> {
-    let mut new: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
-    for (b, m, d) in days {
-        new.entry(b.as_str()).or_default().push((m.as_str(), d.as_str()));
-    }
-    let buyers: Vec<&str> = new.keys().copied().collect();
+    // The new days in (buyer, mall, day) order: each buyer's are one run, malls and days in order.
+    let days: Vec<(&str, &str, &str)> = days.iter().map(|(b, m, d)| (b.as_str(), m.as_str(), d.as_str())).collect();
+    let mut buyers: Vec<&str> = days.iter().map(|d| d.0).collect();
+    buyers.dedup();
     if backend == Backend::Postgres {
         // Every advisory lock holds a slot of the server's lock table until the commit, and the
         // table is small (max_locks_per_transaction x max_connections, 6,400 by default, plus
@@ -373,55 +372,78 @@ async fn write_buyer_days(
     let mut marks = Agg::default();
     let mut rows: Vec<(&str, String, String, Option<String>, Option<String>)> = Vec::new();
     let mut multi: Vec<&str> = Vec::new();
+    let mut next_new = 0;
     for chunk in buyers.chunks(8_000) {
         let ph = placeholders(backend, chunk.len(), 1);
-        let stored = stored_days(tx, backend, chunk).await?;
+        let mut stored = stored_days(tx, backend, chunk).await?;
+        // In the new days' order, Rust's byte order (PostgreSQL's collation may order text
+        // otherwise): a buyer's stored and new days are then merged in one pass, with no map.
+        stored.sort_unstable_by(|x, y| (&x.0, &x.1, &x.2).cmp(&(&y.0, &y.1, &y.2)));
         let sql = format!("SELECT buyer FROM r_buyer_multi WHERE buyer IN ({ph})");
         let mut q = sqlx::query_scalar::<_, String>(&sql);
         for b in chunk {
             q = q.bind(b.to_string());
         }
         let was_multi: BTreeSet<String> = q.fetch_all(&mut *tx).await?.into_iter().collect();
-        // buyer -> mall -> day -> links
-        let mut by: BTreeMap<String, BTreeMap<String, BTreeMap<String, Links>>> = BTreeMap::new();
-        for (b, m, d, p, n) in stored {
-            by.entry(b).or_default().entry(m).or_default().insert(d, Some((p, n)));
-        }
+        let mut next_stored = 0;
+        // A buyer's days, (mall, day, links as stored or None if new), in (mall, day) order.
+        let mut merged: Vec<(&str, &str, Links<'_>)> = Vec::new();
         for &b in chunk {
-            let malls = by.entry(b.to_string()).or_default();
+            let new_end = next_new + days[next_new..].iter().take_while(|d| d.0 == b).count();
+            let new = &days[next_new..new_end];
+            next_new = new_end;
+            let old_end = next_stored + stored[next_stored..].iter().take_while(|r| r.0 == b).count();
+            let old = &stored[next_stored..old_end];
+            next_stored = old_end;
+            merged.clear();
+            let (mut i, mut j) = (0, 0);
             let mut added = false;
-            for (m, d) in &new[b] {
-                let e = malls.entry((*m).to_string()).or_default().entry((*d).to_string()).or_insert(None);
-                added |= e.is_none();
+            while i < old.len() || j < new.len() {
+                let o = old.get(i).map(|r| (r.1.as_str(), r.2.as_str()));
+                let n = new.get(j).map(|d| (d.1, d.2));
+                match (o, n) {
+                    (Some(o), Some(n)) if o == n => {
+                        merged.push((o.0, o.1, Some((old[i].3.as_deref(), old[i].4.as_deref()))));
+                        i += 1;
+                        j += 1;
+                    }
+                    (Some(o), n) if n.is_none_or(|n| o < n) => {
+                        merged.push((o.0, o.1, Some((old[i].3.as_deref(), old[i].4.as_deref()))));
+                        i += 1;
+                    }
+                    (_, Some(n)) => {
+                        merged.push((n.0, n.1, None));
+                        added = true;
+                        j += 1;
+                    }
+                    (_, None) => break,
+                }
             }
             if !added {
                 continue;
             }
             let old_multi = was_multi.contains(b);
-            let new_multi = malls.len() > 1;
+            let new_multi = merged.first().is_some_and(|f| merged.iter().any(|x| x.0 != f.0));
             if new_multi && !old_multi {
                 multi.push(b);
             }
-            for (m, ds) in malls.iter() {
-                let list: Vec<(&String, &Links)> = ds.iter().collect();
-                for (i, (d, old)) in list.iter().enumerate() {
-                    let prev = i.checked_sub(1).map(|j| list[j].0.as_str());
-                    let next = list.get(i + 1).map(|x| x.0.as_str());
-                    let same = matches!(old, Some((p, n)) if p.as_deref() == prev && n.as_deref() == next);
-                    // A stored day whose links stay, of a buyer who stays in one mall (or stays
-                    // in several), counts out and back in the same: most of a buyer's days.
-                    if same && old_multi == new_multi {
-                        continue;
-                    }
-                    if let (Some((p, n)), false) = (old, old_multi) {
-                        mark(&mut marks, m, d, p.as_deref(), n.as_deref(), -1);
-                    }
-                    if !new_multi {
-                        mark(&mut marks, m, d, prev, next, 1);
-                    }
-                    if !same {
-                        rows.push((b, m.clone(), (*d).clone(), prev.map(str::to_string), next.map(str::to_string)));
-                    }
+            for (k, &(m, d, old)) in merged.iter().enumerate() {
+                let prev = k.checked_sub(1).map(|p| merged[p]).filter(|p| p.0 == m).map(|p| p.1);
+                let next = merged.get(k + 1).filter(|x| x.0 == m).map(|x| x.1);
+                let same = old == Some((prev, next));
+                // A stored day whose links stay, of a buyer who stays in one mall (or stays
+                // in several), counts out and back in the same: most of a buyer's days.
+                if same && old_multi == new_multi {
+                    continue;
+                }
+                if let (Some((p, n)), false) = (old, old_multi) {
+                    mark(&mut marks, m, d, p, n, -1);
+                }
+                if !new_multi {
+                    mark(&mut marks, m, d, prev, next, 1);
+                }
+                if !same {
+                    rows.push((b, m.to_string(), d.to_string(), prev.map(str::to_string), next.map(str::to_string)));
                 }
             }
         }

@@ -1514,11 +1514,11 @@ pub(crate) async fn insert_rows(
 /// [`insert_rows`] of rows read where they are ([`crate::db::RowSource`]): SQLite binds them
 /// without a copy; PostgreSQL's multi-row statements take owned copies, one chunk at a time.
 #[allow(clippy::too_many_arguments)]
-pub(crate) async fn insert_source(
+pub(crate) async fn insert_source<S: crate::db::RowSource + 'static>(
     tx: &mut AnyConnection,
     table: &str,
     cols: &str,
-    source: std::sync::Arc<dyn crate::db::RowSource>,
+    source: std::sync::Arc<S>,
     backend: Backend,
     control: Option<&super::JobControl>,
     done_before: u64,

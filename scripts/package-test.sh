@@ -13,7 +13,12 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 log "tauri build (release) -> .deb, .rpm"
 # The CLI finds tauri.conf.json by searching from the working directory down, so it runs from
 # the root; it runs beforeBuildCommand inside ui/ (the folder with package.json).
-ui/node_modules/.bin/tauri build --bundles deb,rpm --ci >&2
+# ONECARD_UI_BUILT (set by scripts/test.sh, which has just built and checked ui/dist): the
+# beforeBuildCommand is dropped from the configuration (a null merged in removes it) rather than
+# run a second time.
+skip_ui=()
+[ -n "${ONECARD_UI_BUILT:-}" ] && [ -f ui/dist/index.html ] && skip_ui=(--config '{"build":{"beforeBuildCommand":null}}')
+ui/node_modules/.bin/tauri build --bundles deb,rpm --ci "${skip_ui[@]}" >&2
 # The headless CLI creates the throwaway database the installed console opens. The debug build
 # `cargo test` made is enough for that (a release build of it would cost CI minutes for nothing).
 ONECARD_CLI="$ROOT/target/debug/onecard"

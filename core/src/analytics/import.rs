@@ -592,6 +592,8 @@ pub(crate) fn check_scope(actor: &Actor, p: &Parsed, refs: &Refs) -> Result<()> 
 struct FileRows {
     import: i64,
     file: Arc<Parsed>,
+    /// Values per row: the statement's column count.
+    width: usize,
 }
 
 impl RowSource for FileRows {
@@ -600,11 +602,7 @@ impl RowSource for FileRows {
     }
 
     fn width(&self, _row: usize) -> usize {
-        match &self.file.rows {
-            Rows::Sales(_) => 13,
-            Rows::Footfall(_) | Rows::Members(_) | Rows::Inventory(_) => 5,
-            Rows::Marketing(_) => 6,
-        }
+        self.width
     }
 
     fn value(&self, row: usize, col: usize) -> Val<'_> {
@@ -675,7 +673,7 @@ pub(crate) async fn write(b: &mut Batch<'_>, p: &Arc<Parsed>, actor: &Actor) -> 
         Rows::Members(_) => ("imported_members", "import_id, mall, day, new_members, visitors_reached"),
         Rows::Inventory(_) => ("imported_inventory", "import_id, merchant, day, stock_at_cost, cogs"),
     };
-    let rows = std::sync::Arc::new(FileRows { import: id, file: p.clone() });
+    let rows = std::sync::Arc::new(FileRows { import: id, file: p.clone(), width: cols.split(',').count() });
     let n = p.rows.len() as u64;
     let control = b.control.clone();
     let insert = crate::engine::insert_source(&mut b.tx, table, cols, rows, backend, control.as_ref(), 0, n);

@@ -677,16 +677,14 @@ pub(crate) async fn write(b: &mut Batch<'_>, p: &Arc<Parsed>, actor: &Actor) -> 
     let n = p.rows.len() as u64;
     let control = b.control.clone();
     let insert = crate::engine::insert_source(&mut b.tx, table, cols, rows, backend, control.as_ref(), 0, n);
-    // The rollups' sums are added up while the database stores the rows (`join!` polls the
-    // insert first: it hands its first chunk to SQLite's thread and waits).
-    let (inserted, (d, card_rows)) = tokio::join!(insert, async { sums(&p.rows) });
+    // The file's rollup sums go straight into the transaction's, which the flush writes with
+    // its other sums (a demo's files of one transaction relink their buyers' days once, not once
+    // per file), while the database stores the rows: `join!` polls the insert first, which hands
+    // its rows to SQLite's thread and waits. A failed insert fails the whole transaction, and
+    // its sums with it.
+    let sums = b.sums.get_or_insert_with(Deltas::default);
+    let (inserted, card_rows) = tokio::join!(insert, async { add_sums(&p.rows, sums) });
     inserted?;
-    // Written by the flush with the transaction's other rollup sums: a demo's files of one
-    // transaction relink their buyers' days once, not once per file.
-    match &mut b.sums {
-        Some(sums) => sums.absorb(d),
-        None => b.sums = Some(d),
-    }
     sqlx::query(
         "INSERT INTO imports (id, kind, file_name, content_hash, row_count, actor, imported_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -705,20 +703,31 @@ pub(crate) async fn write(b: &mut Batch<'_>, p: &Arc<Parsed>, actor: &Actor) -> 
     serde_json::to_value(out).map_err(Error::internal)
 }
 
-/// What a file adds to the rollups, and how many of its sales rows are the till's records of card
-/// purchases (stored, never counted: the ledger has them).
-fn sums(rows: &Rows) -> (Deltas, u64) {
-    let mut d = Deltas::default();
+/// Adds what a file adds to the rollups to `d`, and returns how many of its sales rows are the
+/// till's records of card purchases (stored, never counted: the ledger has them).
+fn add_sums(rows: &Rows, d: &mut Deltas) -> u64 {
     let mut card_rows = 0u64;
     match rows {
         Rows::Sales(v) => {
+            // Summed per key in the file's own strings first: a file's sales fall under far fewer
+            // keys than rows (one mall's merchants, a month's days), and an owned key per sale
+            // cost more than the sums.
+            let mut keys: HashMap<(&str, i64, &str, &str), [i64; 6], foldhash::fast::RandomState> = HashMap::default();
             for s in v {
                 if s.card_payment_id.is_some() {
                     card_rows += 1;
-                } else {
-                    let buyer = (!s.customer_id.is_empty()).then(|| format!("x:{}", s.customer_id));
-                    d.sale(&s.mall, s.merchant, &s.day, &s.channel, s.amount, s.returned, s.checkout, buyer);
+                    continue;
                 }
+                let e = keys.entry((&s.mall, s.merchant, &s.day, &s.channel)).or_default();
+                for (a, x) in e.iter_mut().zip(super::rollup::sale_values(s.amount, s.returned, s.checkout)) {
+                    *a += x;
+                }
+                if !s.customer_id.is_empty() {
+                    d.buyer_days.insert((format!("x:{}", s.customer_id), s.mall.clone(), s.day.clone()));
+                }
+            }
+            for ((mall, merchant, day, channel), sums) in &keys {
+                d.sales_sum(mall, *merchant, day, channel, sums);
             }
         }
         Rows::Footfall(v) => {
@@ -742,5 +751,5 @@ fn sums(rows: &Rows) -> (Deltas, u64) {
             }
         }
     }
-    (d, card_rows)
+    card_rows
 }

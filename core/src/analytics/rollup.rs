@@ -162,6 +162,14 @@ fn mark(marks: &mut Agg, mall: &str, day: &str, prev: Option<&str>, next: Option
     }
 }
 
+/// What one sale adds to its r_sales row: sales, amount, returns, return_amount, checkout_sum,
+/// checkout_n. Sums of these add up like the sales themselves ([`Deltas::sales_sum`]).
+pub fn sale_values(amount: i64, returned: bool, checkout: Option<i64>) -> [i64; 6] {
+    let (r, ra) = if returned { (1, amount) } else { (0, 0) };
+    let (cs, cn) = checkout.map_or((0, 0), |c| (c, 1));
+    [1, amount, r, ra, cs, cn]
+}
+
 /// Shanghai day and hour of a time in micros.
 pub fn day_hour(at: i64) -> (NaiveDate, i64) {
     let t = chrono::DateTime::<chrono::Utc>::from_timestamp_micros(at)
@@ -175,32 +183,6 @@ fn t(s: &str) -> K {
 }
 
 impl Deltas {
-    /// Adds another write's deltas to these (several imports of one transaction written at once).
-    pub fn absorb(&mut self, o: Deltas) {
-        let aggs = [
-            (&mut self.sales, o.sales),
-            (&mut self.mall_day, o.mall_day),
-            (&mut self.mall_month, o.mall_month),
-            (&mut self.inventory, o.inventory),
-            (&mut self.card_hour, o.card_hour),
-            (&mut self.card_category, o.card_category),
-            (&mut self.card_ticket, o.card_ticket),
-            (&mut self.buyer_marks, o.buyer_marks),
-        ];
-        for (into, from) in aggs {
-            if into.0.is_empty() {
-                *into = from;
-                continue;
-            }
-            for (k, v) in from.0 {
-                into.add(k, &v);
-            }
-        }
-        self.buyer_days.extend(o.buyer_days);
-        self.buyer_links.extend(o.buyer_links);
-        self.multi_buyers.extend(o.multi_buyers);
-    }
-
     /// Adds ledger facts to `sums` (created by the first fact: no facts, nothing to write).
     pub(crate) fn add_ledger(sums: &mut Option<Deltas>, facts: &[LedgerFact]) {
         if facts.is_empty() {
@@ -225,13 +207,18 @@ impl Deltas {
         checkout: Option<i64>,
         buyer: Option<String>,
     ) {
-        let (r, ra) = if returned { (1, amount) } else { (0, 0) };
-        let (cs, cn) = checkout.map_or((0, 0), |c| (c, 1));
-        self.sales.add(vec![t(mall), K::I(merchant), t(day), t(channel)], &[1, amount, r, ra, cs, cn]);
-        self.mall_day.add(vec![t(mall), t(day)], &[0, 0, 0, 1, amount, ra]);
+        self.sales_sum(mall, merchant, day, channel, &sale_values(amount, returned, checkout));
         if let Some(b) = buyer {
             self.buyer_days.insert((b, mall.to_string(), day.to_string()));
         }
+    }
+
+    /// Sales of one (mall, merchant, day, channel), added up by [`sale_values`], in the sales
+    /// and mall-day rollups: a file's sales are summed per key first, so its owned keys are
+    /// made once per key, not once per sale.
+    pub fn sales_sum(&mut self, mall: &str, merchant: i64, day: &str, channel: &str, v: &[i64; 6]) {
+        self.sales.add(vec![t(mall), K::I(merchant), t(day), t(channel)], v);
+        self.mall_day.add(vec![t(mall), t(day)], &[0, 0, 0, v[0], v[1], v[3]]);
     }
 
     /// Adds a ledger event.

@@ -145,6 +145,15 @@ pub(crate) async fn exec_each_of<S: RowSource + 'static>(
     source: Arc<S>,
     range: std::ops::Range<usize>,
 ) -> Result<u64, sqlx::Error> {
+    if range.end > source.rows() {
+        // Checked here: the rows are read inside SQLite's callback, where a panic cannot unwind.
+        return Err(sqlx::Error::Protocol(format!(
+            "rows {}..{} of a source of {} rows",
+            range.start,
+            range.end,
+            source.rows()
+        )));
+    }
     if range.is_empty() {
         return Ok(0);
     }
@@ -407,7 +416,8 @@ mod tests {
     }
 
     /// Rows read in place: only the rows of the given range run, each bound from its source
-    /// (texts without a copy), and an empty range runs nothing.
+    /// (texts without a copy), an empty range runs nothing, and a range past the source's end
+    /// runs nothing either.
     #[tokio::test]
     async fn a_source_runs_the_rows_of_its_range() {
         struct Names(Vec<(i64, String)>);
@@ -430,6 +440,9 @@ mod tests {
         let sql = || "INSERT INTO t (id, name, n) VALUES (?, ?, ?)".to_string();
         assert_eq!(exec_each_of(&mut conn, sql(), names.clone(), 1..4).await.unwrap(), 3);
         assert_eq!(exec_each_of(&mut conn, sql(), names.clone(), 4..4).await.unwrap(), 0);
+        // A range past the source's end is refused before any row runs.
+        let e = exec_each_of(&mut conn, sql(), names.clone(), 4..6).await.unwrap_err();
+        assert!(e.to_string().contains("rows 4..6 of a source of 5 rows"), "{e}");
         let want: Vec<_> = (2..=4).map(|i| (i, Some(format!("商户{i}")), None)).collect();
         assert_eq!(stored(&db).await, want);
     }

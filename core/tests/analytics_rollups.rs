@@ -66,24 +66,20 @@ async fn rollups_match_raw(db: &TestDb) {
                 _ => {
                     let mall = if k % 2 == 0 { "M1" } else { "M2" };
                     let mer = merchants[k % 2];
+                    let (day, hour) = (k % 3 + 6, k);
+                    let (customer, checkout, returned) =
+                        (if k % 2 == 0 { "cu1" } else { "" }, amount % 100, k % 2 == 0);
+                    let checkout_c = amount % 7 + 1;
                     // The third row shares the first's rollup key (mall, merchant, day, channel):
                     // a file's sales are summed per key before they reach the rollups.
                     let text = format!(
                         "mall,merchant,channel,txn_id,time,amount,customer_id,member,checkout_seconds,returned\n\
-                         {mall},{mer},till,t{n}a,2026-02-2{}T1{}:00:00+08:00,{amount}.50,{},true,{},{}\n\
+                         {mall},{mer},till,t{n}a,2026-02-2{day}T1{hour}:00:00+08:00,{amount}.50,{customer},true,{checkout},{returned}\n\
                          {mall},{mer},online,t{n}b,2026-02-25T09:00:00+08:00,{amount}.00,,false,,false\n\
-                         {mall},{mer},till,t{n}c,2026-02-2{}T1{}:30:00+08:00,3.25,cu2,false,{},false\n",
-                        k % 3 + 6,
-                        k,
-                        if k % 2 == 0 { "cu1" } else { "" },
-                        amount % 100,
-                        k % 2 == 0,
-                        k % 3 + 6,
-                        k,
-                        amount % 7 + 1,
+                         {mall},{mer},till,t{n}c,2026-02-2{day}T1{hour}:30:00+08:00,3.25,cu2,false,{checkout_c},false\n"
                     );
                     db.core.import_bytes(&db.admin, Kind::Sales, &format!("s{n}.csv"), text.as_bytes()).await.unwrap();
-                    let ff = format!("mall,date,hour,entries\n{mall},2026-02-2{},{k},{amount}\n", k % 3 + 6);
+                    let ff = format!("mall,date,hour,entries\n{mall},2026-02-2{day},{hour},{amount}\n");
                     db.core.import_bytes(&db.admin, Kind::Footfall, &format!("f{n}.csv"), ff.as_bytes()).await.unwrap();
                 }
             }

@@ -109,6 +109,7 @@ mod sqlite_allocator {
                     && ffi::sqlite3_config(ffi::SQLITE_CONFIG_MALLOC, &raw const methods) == ffi::SQLITE_OK
             };
             INSTALLED.store(ok, Ordering::Release);
+            super::walbuf::register();
             super::each::register();
         });
     }
@@ -122,7 +123,9 @@ mod sqlite_allocator {
 pub use sqlite_allocator::installed as sqlite_allocator_installed;
 
 mod each;
+mod walbuf;
 pub(crate) use each::{exec_each, exec_each_of, RowSource, Val};
+pub use walbuf::stats as wal_write_stats;
 
 /// Whether SQLite connections run [`exec_each`] (registered with the allocator, before the
 /// first connection): otherwise the callers use multi-row statements.

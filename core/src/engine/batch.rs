@@ -1095,24 +1095,20 @@ impl<'c> Batch<'c> {
         Ok(())
     }
 
-    /// Ends this transaction's deciding: a task of its own stores its rows and commits, while
-    /// the batch, with everything it has cached (now the state after this transaction), goes on
-    /// to decide the next group of jobs, reading what it lacks on the read-only connection
-    /// ([`Batch::read_on`]) until [`Batch::resume`] gives it the next transaction. The task's
-    /// result says whether this transaction committed (if not, none of it was written).
-    pub async fn commit_ahead(&mut self) -> Result<tokio::task::JoinHandle<Result<(), TxError>>, TxError> {
+    /// Ends this group's deciding: everything it writes, taken out of the batch, which then holds
+    /// the state after it and goes on to decide the next group (reading what it lacks on the
+    /// read-only connection, [`Batch::read_on`], until [`Batch::resume`] gives it the next
+    /// transaction). Taken before the transaction it is stored in begins when the group was
+    /// decided ahead: SQLite's thread then waits for none of this work between two commits.
+    pub async fn take_group(&mut self) -> Result<Pending, TxError> {
         self.settle_ahead().await?;
-        let pending = self.take_pending().await?;
-        let mut tx = self.tx.take();
-        let backend = self.ctx.db.backend;
-        let task = tokio::spawn(async move {
-            store(&mut tx, backend, pending).await?;
-            tx.commit().await?;
-            Ok(())
-        });
-        // Let the task hand its first rows to the database now (see `write_ahead`).
-        tokio::task::yield_now().await;
-        Ok(task)
+        self.take_pending().await
+    }
+
+    /// The transaction, for a task of its own to store a group's rows in and commit (see the
+    /// engine's `Chain`).
+    pub fn take_tx(&mut self) -> Transaction<'static, Any> {
+        self.tx.take()
     }
 
     /// Reads on `conn` (read-only) until the next transaction begins.
@@ -1217,7 +1213,7 @@ impl Pending {
 
 /// Writes a transaction's rows, rollups, refunded totals, card changes, chain head and account
 /// balances (everything but the commit).
-async fn store(tx: &mut AnyConnection, backend: Backend, p: Pending) -> Result<(), TxError> {
+pub(crate) async fn store(tx: &mut AnyConnection, backend: Backend, p: Pending) -> Result<(), TxError> {
     let total = p.rows();
     let Pending { facts, rows, sums, refunds, cards, chain, deltas, control } = p;
     // Dashboards read rollups, never raw rows: this transaction's purchases, refunds and

@@ -639,7 +639,7 @@ pub async fn answer(rx: Answer) -> Result<Outcome> {
 async fn writer_loop(ctx: Arc<Ctx>, mut rx: mpsc::Receiver<Job>) {
     // Each writer has its own id blocks: with several writers (PostgreSQL) a shared pool would
     // let one writer spend ids another had just reserved for its own transaction.
-    let ids = IdAlloc::default();
+    let ids = Arc::new(IdAlloc::default());
     let chains = ctx.db.backend == crate::db::Backend::Sqlite && crate::db::each_available();
     let mut chain: Option<Chain<'_>> = None;
     loop {
@@ -651,7 +651,7 @@ async fn writer_loop(ctx: Arc<Ctx>, mut rx: mpsc::Receiver<Job>) {
             // may be the only ones), then wait.
             if let Some(c) = chain.as_mut() {
                 if let Some(group) = c.committing.take() {
-                    if !land(&ctx, &ids, group).await {
+                    if let Landed::Failed = land(&ctx, &ids, group).await {
                         chain = None;
                     }
                 }
@@ -695,6 +695,10 @@ async fn writer_loop(ctx: Arc<Ctx>, mut rx: mpsc::Receiver<Job>) {
 /// connection itself the same one) and nothing else of this process on the write connection
 /// ([`Db::begin_chain_write`]). Otherwise, or if the committing group failed, the group is
 /// decided again from scratch in its own transaction. Its answers go out only after its commit.
+///
+/// When the writer has the next group decided ahead, the committing task begins the next
+/// transaction right after its commit, and the group's rows were taken out of the batch before
+/// that: between two commits SQLite's thread waits for nothing but the task's next statement.
 struct Chain<'c> {
     /// Tells this chain's transactions from any other on the write connection.
     number: u64,
@@ -707,11 +711,62 @@ struct Chain<'c> {
 
 /// A group whose commit is under way, with its jobs and their answers.
 struct Committing {
-    task: tokio::task::JoinHandle<Result<(), TxError>>,
+    task: tokio::task::JoinHandle<Result<Option<Begun>, TxError>>,
+    /// Set once the writer has the next group in hand, to its ids' needs: the task then tops
+    /// the id blocks up for the group after it and begins the next transaction as soon as its
+    /// own commits (never while the writer may go idle, which would keep the write lock from
+    /// other processes).
+    begin_next: NextNeeds,
     jobs: Vec<Job>,
     results: Vec<Result<Outcome>>,
     /// Decided while the group before committed.
     ahead: bool,
+}
+
+/// A write transaction a committing task began for the chain's next group: the transaction,
+/// whether the one before it on the write connection was the chain's, and its stamp.
+type Begun = (sqlx::Transaction<'static, sqlx::Any>, bool, (i64, i64));
+
+/// The id needs of the group the writer has decided ahead (see [`Committing::begin_next`]).
+type NextNeeds = Arc<std::sync::Mutex<Option<std::collections::HashMap<&'static str, u64>>>>;
+
+/// What became of a committing group.
+enum Landed {
+    /// Not committed: its jobs ran again the ordinary way, and the chain built on it must end.
+    Failed,
+    /// Committed and answered, with the next transaction if the task began one.
+    Committed(Option<Begun>),
+}
+
+/// Stores a decided group's rows and commits them on a task of its own; then, if `begin_next`
+/// is set by then, reserves ids for the group after the next (the next one's are taken: it
+/// was decided ahead) and begins the chain's next transaction.
+fn spawn_commit(
+    db: Db,
+    ids: Arc<IdAlloc>,
+    number: u64,
+    mut tx: sqlx::Transaction<'static, sqlx::Any>,
+    pending: batch::Pending,
+    begin_next: NextNeeds,
+) -> tokio::task::JoinHandle<Result<Option<Begun>, TxError>> {
+    tokio::spawn(async move {
+        batch::store(&mut tx, db.backend, pending).await?;
+        tx.commit().await?;
+        let Some(needs) = begin_next.lock().unwrap_or_else(|p| p.into_inner()).take() else {
+            return Ok(None);
+        };
+        // The commit stands whatever happens now: if the next transaction cannot begin here,
+        // the writer begins it (and meets the error itself). Twice the needs: the next group
+        // may still be taking ids while these are reserved.
+        let twice = needs.into_iter().map(|(name, n)| (name, n.saturating_mul(2))).collect();
+        if ids.reserve(&db, &twice).await.is_err() {
+            return Ok(None);
+        }
+        let Ok((mut next, mine)) = db.begin_chain_write(number).await else {
+            return Ok(None);
+        };
+        Ok(write_stamp(&mut next).await.ok().map(|stamp| (next, mine, stamp)))
+    })
 }
 
 /// A chain starts over past this many cached things (memory, not correctness).
@@ -728,24 +783,22 @@ async fn write_stamp(tx: &mut sqlx::AnyConnection) -> Result<(i64, i64), TxError
 }
 
 /// Waits for a group's commit and answers its jobs. If the commit failed (none of the group
-/// was written), the jobs run again the ordinary way, with its retries. Returns whether the
-/// commit succeeded (if not, the chain built on it must end).
-async fn land(ctx: &Ctx, ids: &IdAlloc, group: Committing) -> bool {
-    let committed = match group.task.await {
-        Ok(r) => r.is_ok(),
-        Err(_) => false,
+/// was written), the jobs run again the ordinary way, with its retries.
+async fn land(ctx: &Ctx, ids: &IdAlloc, group: Committing) -> Landed {
+    let next = match group.task.await {
+        Ok(Ok(next)) => next,
+        _ => {
+            run_group(ctx, ids, group.jobs).await;
+            return Landed::Failed;
+        }
     };
-    if !committed {
-        run_group(ctx, ids, group.jobs).await;
-        return false;
-    }
     ctx.stats.commits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     ctx.stats.jobs.fetch_add(group.jobs.len() as u64, std::sync::atomic::Ordering::Relaxed);
     ctx.stats.ahead.fetch_add(u64::from(group.ahead), std::sync::atomic::Ordering::Relaxed);
     for (job, r) in group.jobs.into_iter().zip(group.results) {
         let _ = job.reply.send(r);
     }
-    true
+    Landed::Committed(next)
 }
 
 /// The ids a group of ops may take, by allocator name (reserved before its transaction).
@@ -780,7 +833,7 @@ async fn decide(batch: &mut Batch<'_>, ops: &[(Op, Actor)]) -> Result<Vec<Result
 /// with: none when it had to end.
 async fn run_chained<'c>(
     ctx: &'c Ctx,
-    ids: &'c IdAlloc,
+    ids: &'c Arc<IdAlloc>,
     chain: Option<Chain<'c>>,
     jobs: Vec<Job>,
 ) -> Option<Chain<'c>> {
@@ -794,62 +847,87 @@ async fn run_chained<'c>(
         }
     }
     // Decide ahead while the group before commits, when its ids are in hand (reserving takes
-    // the write connection, which that commit holds) and no fee depends on a volume.
+    // the write connection, which that commit holds) and no fee depends on a volume; and take
+    // its rows out of the batch before that commit ends.
     let ahead = match chain.as_mut() {
         Some(c) if c.committing.is_some() && ids.covers(&needs) && c.batch.fees_without_volume() => {
             match ctx.db.reader().await {
                 Ok(Some(conn)) => {
+                    if let Some(group) = &c.committing {
+                        *group.begin_next.lock().unwrap_or_else(|p| p.into_inner()) = Some(needs.clone());
+                    }
                     c.batch.read_on(conn);
                     c.batch.next_group();
-                    Some(decide(&mut c.batch, &ops).await)
+                    let decided = match decide(&mut c.batch, &ops).await {
+                        Ok(results) => c.batch.take_group().await.map(|pending| (results, pending)),
+                        Err(e) => Err(e),
+                    };
+                    Some(decided)
                 }
                 _ => None,
             }
         }
         _ => None,
     };
+    let mut begun = None;
     if let Some(c) = chain.as_mut() {
         if let Some(group) = c.committing.take() {
-            if !land(ctx, ids, group).await {
-                chain = None;
+            match land(ctx, ids, group).await {
+                Landed::Failed => chain = None,
+                Landed::Committed(next) => begun = next,
             }
         }
     }
+    let number = chain.as_ref().map_or_else(next_chain_number, |c| c.number);
     let outcome = async {
-        ids.reserve(&ctx.db, &needs).await?;
-        let number = chain.as_ref().map_or_else(next_chain_number, |c| c.number);
-        let (mut tx, mine) = ctx.db.begin_chain_write(number).await?;
-        let stamp = write_stamp(&mut tx).await?;
+        let (tx, mine, stamp) = match begun {
+            Some(b) => b,
+            None => {
+                ids.reserve(&ctx.db, &needs).await?;
+                let (mut tx, mine) = ctx.db.begin_chain_write(number).await?;
+                let stamp = write_stamp(&mut tx).await?;
+                (tx, mine, stamp)
+            }
+        };
         let go_on = chain.take().filter(|c| mine && c.stamp == stamp);
-        let (mut c, results, early) = match (go_on, ahead) {
+        let (mut c, results, pending, early) = match (go_on, ahead) {
             // Decided ahead on the state this transaction begins with.
-            (Some(mut c), Some(Ok(results))) => {
+            (Some(mut c), Some(Ok((results, pending)))) => {
                 c.batch.resume(tx);
-                (c, results, true)
+                (c, results, pending, true)
             }
             // Nothing wrote since the chain's last transaction: its state is this one's.
             (Some(mut c), None) => {
                 c.batch.resume(tx);
                 c.batch.next_group();
                 let results = decide(&mut c.batch, &ops).await?;
-                (c, results, false)
+                let pending = c.batch.take_group().await?;
+                (c, results, pending, false)
             }
             // A new chain (or a decision ahead that failed or no longer holds), under the
             // number this transaction began with.
             _ => {
+                // Covered: reserved just before this transaction began, by the writer or (with
+                // twice these needs, see `spawn_commit`) by the committing task.
+                debug_assert!(ids.covers(&needs), "ids for a group decided again");
                 let mut batch = Batch::begin(ctx, ids, tx).await?;
                 let results = decide(&mut batch, &ops).await?;
-                (Chain { number, batch, stamp, committing: None }, results, false)
+                let pending = batch.take_group().await?;
+                (Chain { number, batch, stamp, committing: None }, results, pending, false)
             }
         };
         c.stamp = stamp;
-        let task = c.batch.commit_ahead().await?;
-        Ok::<_, TxError>((c, task, results, early))
+        let begin_next = NextNeeds::default();
+        let task = spawn_commit(ctx.db.clone(), ids.clone(), c.number, c.batch.take_tx(), pending, begin_next.clone());
+        // A task spawned from a runtime thread waits in that thread's next-task slot, which no
+        // other thread steals, until this one yields: let it hand its first rows to SQLite now.
+        tokio::task::yield_now().await;
+        Ok::<_, TxError>((c, task, begin_next, results, early))
     }
     .await;
     match outcome {
-        Ok((mut c, task, results, ahead)) => {
-            c.committing = Some(Committing { task, jobs, results, ahead });
+        Ok((mut c, task, begin_next, results, ahead)) => {
+            c.committing = Some(Committing { task, begin_next, jobs, results, ahead });
             Some(c)
         }
         // A failure of the transaction (not a refusal): nothing of it is kept, and the jobs run

@@ -738,6 +738,11 @@ enum Landed {
     Committed(Option<Begun>),
 }
 
+/// Twice each need.
+fn twice(needs: &std::collections::HashMap<&'static str, u64>) -> std::collections::HashMap<&'static str, u64> {
+    needs.iter().map(|(name, n)| (*name, n.saturating_mul(2))).collect()
+}
+
 /// Stores a decided group's rows and commits them on a task of its own; then, if `begin_next`
 /// is set by then, reserves ids for the group after the next (the next one's are taken: it
 /// was decided ahead) and begins the chain's next transaction.
@@ -758,8 +763,7 @@ fn spawn_commit(
         // The commit stands whatever happens now: if the next transaction cannot begin here,
         // the writer begins it (and meets the error itself). Twice the needs: the next group
         // may still be taking ids while these are reserved.
-        let twice = needs.into_iter().map(|(name, n)| (name, n.saturating_mul(2))).collect();
-        if ids.reserve(&db, &twice).await.is_err() {
+        if ids.reserve(&db, &twice(&needs)).await.is_err() {
             return Ok(None);
         }
         let Ok((mut next, mine)) = db.begin_chain_write(number).await else {
@@ -883,7 +887,8 @@ async fn run_chained<'c>(
         let (tx, mine, stamp) = match begun {
             Some(b) => b,
             None => {
-                ids.reserve(&ctx.db, &needs).await?;
+                // Twice: the next group is then decided ahead without reserving first.
+                ids.reserve(&ctx.db, &twice(&needs)).await?;
                 let (mut tx, mine) = ctx.db.begin_chain_write(number).await?;
                 let stamp = write_stamp(&mut tx).await?;
                 (tx, mine, stamp)

@@ -1,5 +1,5 @@
-//! SQLite's WAL written in large pieces (`db/walbuf.rs`): what one connection gathers in memory
-//! is in the file before anyone else can read it or write over it. Each test reads through a
+//! SQLite's writes in large pieces (`db/walbuf.rs`): what one connection gathers in memory is
+//! in the file before anyone else can read it or write over it. Each test reads through a
 //! second connection on SQLite's own system VFS (`unix`), which gathers nothing: what it sees is
 //! what the file holds. The tests share the process's write counters, so they run one at a time.
 
@@ -105,5 +105,41 @@ async fn frames_of_a_rolled_back_transaction_never_overwrite_another_commit() {
     assert_eq!(rows[0], (1, "mine".to_string()));
     assert_eq!(rows[500], (100_500, format!("other {:0900}", 500)));
     let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&mut third).await.unwrap();
+    assert_eq!(check, "ok");
+}
+
+/// A checkpoint copies a transaction's pages back into the database file in a few dozen writes,
+/// and once the WAL is emptied another connection reads every row from the database file.
+#[tokio::test]
+async fn a_checkpoint_is_written_in_pieces_and_read_back_whole() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let db = TestDb::new(common::Backend::Sqlite, "checkpoint_in_pieces").await.expect("SQLite test database");
+    let conn = onecard::db::Db::connect(&db.url).await.unwrap();
+    table(&conn).await;
+    let mut tx = conn.begin_write().await.unwrap();
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) \
+         INSERT INTO t SELECT i, printf('%0900d', i) FROM n",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let (writes0, flushes0) = onecard::db::wal_write_stats();
+    // TRUNCATE reports 0 frames left and copied: the WAL is empty.
+    let (busy, _, _): (i64, i64, i64) =
+        sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(&conn.pool).await.unwrap();
+    let (writes, flushes) = onecard::db::wal_write_stats();
+    let (writes, flushes) = (writes - writes0, flushes - flushes0);
+    assert_eq!(busy, 0, "the checkpoint could not finish");
+    assert!(writes >= 1_000, "the pages were copied back in {writes} writes");
+    assert!(flushes * 10 < writes, "{flushes} writes to the kernel for {writes} of SQLite's");
+    let wal = std::fs::metadata(db.dir.path().join("onecard.db-wal"));
+    assert_eq!(wal.map(|m| m.len()).unwrap_or(0), 0, "the WAL was not emptied");
+    let mut other = plain(&db).await;
+    let (n, sum, last): (i64, i64, String) =
+        sqlx::query_as("SELECT count(*), sum(id), max(body) FROM t").fetch_one(&mut other).await.unwrap();
+    assert_eq!((n, sum, last), (5_000, 12_502_500, format!("{:0900}", 5_000)));
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&mut other).await.unwrap();
     assert_eq!(check, "ok");
 }

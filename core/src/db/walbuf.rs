@@ -64,7 +64,8 @@ static REAL: AtomicPtr<ffi::sqlite3_vfs> = AtomicPtr::new(std::ptr::null_mut());
 static FLUSHES: AtomicU64 = AtomicU64::new(0);
 static WRITES: AtomicU64 = AtomicU64::new(0);
 
-/// (writes SQLite made to WAL files, writes handed to the kernel for them) so far in this process.
+/// (writes SQLite made to the files it wraps, writes handed to the kernel for them) so far in
+/// this process.
 pub fn stats() -> (u64, u64) {
     (WRITES.load(Ordering::Relaxed), FLUSHES.load(Ordering::Relaxed))
 }

@@ -27,6 +27,24 @@ async fn table(conn: &onecard::db::Db) {
         .unwrap();
 }
 
+/// Rows 1..=n of ~900 bytes each, in `tx`.
+async fn fill(tx: &mut sqlx::Transaction<'static, sqlx::Any>, n: i64) {
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) \
+         INSERT INTO t SELECT i, printf('%0900d', i) FROM n",
+    )
+    .bind(n)
+    .execute(&mut **tx)
+    .await
+    .unwrap();
+}
+
+/// SQLite finds the file whole.
+async fn assert_whole(conn: &mut SqliteConnection) {
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(conn).await.unwrap();
+    assert_eq!(check, "ok");
+}
+
 /// A committed transaction of 5,000 rows (~1,300 WAL frames) reaches the kernel in a few dozen
 /// writes instead of two per frame, and another connection reads every row of it back.
 #[tokio::test]
@@ -37,13 +55,7 @@ async fn a_commit_is_written_in_pieces_and_read_back_whole() {
     table(&conn).await;
     let (writes0, flushes0) = onecard::db::wal_write_stats();
     let mut tx = conn.begin_write().await.unwrap();
-    sqlx::query(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) \
-         INSERT INTO t SELECT i, printf('%0900d', i) FROM n",
-    )
-    .execute(&mut *tx)
-    .await
-    .unwrap();
+    fill(&mut tx, 5_000).await;
     tx.commit().await.unwrap();
     let (writes, flushes) = onecard::db::wal_write_stats();
     let (writes, flushes) = (writes - writes0, flushes - flushes0);
@@ -53,8 +65,7 @@ async fn a_commit_is_written_in_pieces_and_read_back_whole() {
     let (n, sum, last): (i64, i64, String) =
         sqlx::query_as("SELECT count(*), sum(id), max(body) FROM t").fetch_one(&mut other).await.unwrap();
     assert_eq!((n, sum, last), (5_000, 12_502_500, format!("{:0900}", 5_000)));
-    let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&mut other).await.unwrap();
-    assert_eq!(check, "ok");
+    assert_whole(&mut other).await;
 }
 
 /// A transaction bigger than its connection's page cache spills frames into the WAL before it
@@ -71,13 +82,7 @@ async fn frames_of_a_rolled_back_transaction_never_overwrite_another_commit() {
     let (writes0, _) = onecard::db::wal_write_stats();
     let mut tx = conn.begin_write().await.unwrap();
     sqlx::query("PRAGMA cache_size=20").execute(&mut *tx).await.unwrap();
-    sqlx::query(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) \
-         INSERT INTO t SELECT i, printf('%0900d', i) FROM n",
-    )
-    .execute(&mut *tx)
-    .await
-    .unwrap();
+    fill(&mut tx, 3_000).await;
     let (spilled, _) = onecard::db::wal_write_stats();
     assert!(spilled - writes0 >= 100, "the transaction did not spill into the WAL ({} writes)", spilled - writes0);
     tx.rollback().await.unwrap();
@@ -104,8 +109,7 @@ async fn frames_of_a_rolled_back_transaction_never_overwrite_another_commit() {
     assert_eq!(rows.len(), 501);
     assert_eq!(rows[0], (1, "mine".to_string()));
     assert_eq!(rows[500], (100_500, format!("other {:0900}", 500)));
-    let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&mut third).await.unwrap();
-    assert_eq!(check, "ok");
+    assert_whole(&mut third).await;
 }
 
 /// A checkpoint copies a transaction's pages back into the database file in a few dozen writes,
@@ -117,13 +121,7 @@ async fn a_checkpoint_is_written_in_pieces_and_read_back_whole() {
     let conn = onecard::db::Db::connect(&db.url).await.unwrap();
     table(&conn).await;
     let mut tx = conn.begin_write().await.unwrap();
-    sqlx::query(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) \
-         INSERT INTO t SELECT i, printf('%0900d', i) FROM n",
-    )
-    .execute(&mut *tx)
-    .await
-    .unwrap();
+    fill(&mut tx, 5_000).await;
     tx.commit().await.unwrap();
     let (writes0, flushes0) = onecard::db::wal_write_stats();
     // TRUNCATE reports 0 frames left and copied: the WAL is empty.
@@ -140,6 +138,5 @@ async fn a_checkpoint_is_written_in_pieces_and_read_back_whole() {
     let (n, sum, last): (i64, i64, String) =
         sqlx::query_as("SELECT count(*), sum(id), max(body) FROM t").fetch_one(&mut other).await.unwrap();
     assert_eq!((n, sum, last), (5_000, 12_502_500, format!("{:0900}", 5_000)));
-    let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&mut other).await.unwrap();
-    assert_eq!(check, "ok");
+    assert_whole(&mut other).await;
 }

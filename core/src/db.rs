@@ -268,6 +268,13 @@ pub fn percent_encode(s: &str) -> String {
     out
 }
 
+/// The writer's page cache, in KiB. Each connection's cache is its own (`.cargo/config.toml`
+/// builds SQLite without the process-wide one), and the writer's holds the index pages every
+/// commit changes: the large demo's ledger stage took 55-58 s with the 64 MiB the other
+/// connections have, 52-53 s with 256 MiB, no less with 1 GiB (BENCHMARKS.md, stop 24). A page
+/// is cached only once read: a small database never fills it.
+pub const WRITER_CACHE_KIB: u32 = 262_144;
+
 /// Every SQLite connection's settings.
 fn sqlite_pragmas() -> String {
     format!(
@@ -332,7 +339,17 @@ impl Db {
                     .connect_with(opts.clone())
                     .await
                     .map_err(cannot_open)?;
-                (options(1).connect_with(opts).await.map_err(cannot_open)?, Some(reader))
+                let writer = options(1)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute(sqlx::raw_sql(&sqlite_pragmas())).await?;
+                            conn.execute(format!("PRAGMA cache_size=-{WRITER_CACHE_KIB}").as_str()).await.map(drop)
+                        })
+                    })
+                    .connect_with(opts)
+                    .await
+                    .map_err(cannot_open)?;
+                (writer, Some(reader))
             }
             Backend::Postgres => (pool.clone(), None),
         };

@@ -155,6 +155,31 @@ async fn sqlite_connections_are_durable() {
     assert_eq!(mode, "wal");
 }
 
+/// Every connection has a page cache of its own, taking no process-wide lock for each page it
+/// fetches (`.cargo/config.toml` builds SQLite without `SQLITE_ENABLE_MEMORY_MANAGEMENT`, whose
+/// shared cache did), and the writer's is the larger one (db.rs, `WRITER_CACHE_KIB`).
+#[tokio::test]
+async fn sqlite_page_caches_are_private() {
+    let db =
+        TestDb::new(common::Backend::Sqlite, "sqlite_page_caches_are_private").await.expect("SQLite test database");
+    let conn = onecard::db::Db::connect(&db.url).await.unwrap();
+    let shared: i64 = sqlx::query_scalar("SELECT sqlite_compileoption_used('ENABLE_MEMORY_MANAGEMENT')")
+        .fetch_one(&conn.pool)
+        .await
+        .unwrap();
+    assert_eq!(shared, 0, "SQLite was built with one page cache for all connections");
+    let threadsafe: i64 =
+        sqlx::query_scalar("SELECT sqlite_compileoption_used('THREADSAFE=1')").fetch_one(&conn.pool).await.unwrap();
+    assert_eq!(threadsafe, 1, "the flags must only drop the shared cache");
+    let reads: i64 = sqlx::query_scalar("PRAGMA cache_size").fetch_one(&conn.pool).await.unwrap();
+    assert_eq!(reads, -65_536);
+    let mut tx = conn.begin_write().await.unwrap();
+    let writes: i64 = sqlx::query_scalar("PRAGMA cache_size").fetch_one(&mut *tx).await.unwrap();
+    assert_eq!(writes, -i64::from(onecard::db::WRITER_CACHE_KIB));
+    tx.rollback().await.unwrap();
+    conn.close().await;
+}
+
 /// SQLite allocates through mimalloc, without its global statistics mutex (db.rs,
 /// `sqlite_allocator`): the setting took in this process, whose tests all run on it, and what
 /// SQLite grows by reallocation (an aggregate of 20,000 strings, ~1 MB) and frees comes back whole.

@@ -13,7 +13,7 @@ fn main() {
     // mimalloc hands memory freed for a second back to the kernel, which zeroes it again on the
     // next touch. A writer chain drops its caches (tens of MiB) every few seconds and grows them
     // again: `onecard bench` took 2,800-7,400 page faults with the kernel's page zeroing on a
-    // twentieth of its CPU, 570-620 with ten seconds (+5%, BENCHMARKS.md stop 24). The console
+    // twentieth of its CPU, 555-620 with ten seconds (+6%, BENCHMARKS.md stop 24). The console
     // keeps the default: it idles for hours, and should give memory back.
     // SAFETY: sets one of mimalloc's global options (an atomic store) before any thread starts.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10_000) };

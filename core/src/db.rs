@@ -312,11 +312,13 @@ impl Db {
             .map_err(|e| Error::new("db_unavailable", format!("bad database URL: {e}")))?;
         // Acknowledged means on disk (synchronous=FULL); other processes on the same file wait
         // for the lock (a long busy timeout) rather than fail.
-        let options = |max: u32| {
+        // `extra`: settings of one pool's connections, run after those every connection has.
+        let options = |max: u32, extra: String| {
             let o = AnyPoolOptions::new().max_connections(max).acquire_timeout(Duration::from_secs(600));
             match backend {
-                Backend::Sqlite => o.after_connect(|conn, _| {
-                    Box::pin(async move { conn.execute(sqlx::raw_sql(&sqlite_pragmas())).await.map(drop) })
+                Backend::Sqlite => o.after_connect(move |conn, _| {
+                    let sql = format!("{} {extra}", sqlite_pragmas());
+                    Box::pin(async move { conn.execute(sqlx::raw_sql(&sql)).await.map(drop) })
                 }),
                 Backend::Postgres => o,
             }
@@ -324,28 +326,16 @@ impl Db {
         let cannot_open =
             |e: sqlx::Error| Error::new("db_unavailable", format!("cannot open database {}: {e}", display_url(&url)));
         let pool_size = if backend == Backend::Sqlite { 4 } else { 24 };
-        let pool = options(pool_size).connect_with(opts.clone()).await.map_err(cannot_open)?;
+        let pool = options(pool_size, String::new()).connect_with(opts.clone()).await.map_err(cannot_open)?;
         let (writer, reader) = match backend {
             Backend::Sqlite => {
-                let reader = options(1)
-                    .after_connect(|conn, _| {
-                        Box::pin(async move {
-                            conn.execute(sqlx::raw_sql(&sqlite_pragmas())).await?;
-                            // A small cache: the writer's every commit empties it anyway, and
-                            // emptying a large one costs more than refilling a small one.
-                            conn.execute("PRAGMA query_only=ON; PRAGMA cache_size=-4096").await.map(drop)
-                        })
-                    })
+                // A small cache: the writer's every commit empties it anyway, and emptying a
+                // large one costs more than refilling a small one.
+                let reader = options(1, "PRAGMA query_only=ON; PRAGMA cache_size=-4096;".into())
                     .connect_with(opts.clone())
                     .await
                     .map_err(cannot_open)?;
-                let writer = options(1)
-                    .after_connect(|conn, _| {
-                        Box::pin(async move {
-                            conn.execute(sqlx::raw_sql(&sqlite_pragmas())).await?;
-                            conn.execute(format!("PRAGMA cache_size=-{WRITER_CACHE_KIB}").as_str()).await.map(drop)
-                        })
-                    })
+                let writer = options(1, format!("PRAGMA cache_size=-{WRITER_CACHE_KIB};"))
                     .connect_with(opts)
                     .await
                     .map_err(cannot_open)?;

@@ -100,7 +100,7 @@ async fn frames_of_a_rolled_back_transaction_never_overwrite_another_commit() {
 
     let mut tx = conn.begin_write().await.unwrap();
     sqlx::query("INSERT INTO t VALUES (1, 'mine')").execute(&mut *tx).await.unwrap();
-    sqlx::query("PRAGMA cache_size=-65536").execute(&mut *tx).await.unwrap();
+    sqlx::query(&format!("PRAGMA cache_size=-{}", onecard::db::WRITER_CACHE_KIB)).execute(&mut *tx).await.unwrap();
     tx.commit().await.unwrap();
 
     let mut third = plain(&db).await;
